@@ -1,0 +1,1 @@
+"""The five building blocks: inputs, weights & biases, activations, layers, losses."""

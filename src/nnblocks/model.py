@@ -1,0 +1,234 @@
+"""Sequential: the network a user trains, evaluates, saves and loads.
+
+``Network`` (network.py) is the engine core; this class adds what a person does with
+a model: ``fit`` on raw data (arrays or DataFrames, any class labels), ``evaluate``,
+``predict`` / ``predict_proba``, ``summary``, ``save`` / ``load``. It sits above the
+training loop and the model files in the import order, so neither depends on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnblocks.blocks.inputs import Inputs
+from nnblocks.blocks.losses import get_loss
+from nnblocks.data.splits import split_fraction
+from nnblocks.data.tasks import infer_task
+from nnblocks.errors import DataError, NotFittedError
+from nnblocks.io.model_files import load_model_files, save_model_files
+from nnblocks.network import Network
+from nnblocks.optim import get_optimizer
+from nnblocks.training.evaluation import decide, evaluate_arrays, predict_scores
+from nnblocks.training.loop import run_training
+from nnblocks.validation import check_integer, check_number
+
+DEFAULT_LOSS = {"binary": "binary_cross_entropy", "multiclass": "softmax_cross_entropy", "regression": "mse"}
+
+
+class Sequential(Network):
+    """A stack of layers you can fit, evaluate, predict with, save and load.
+
+    Example:
+        >>> from nnblocks import Sequential, Dense, Inputs
+        >>> model = Sequential([Dense(16, activation="tanh"), Dense(1)], inputs=Inputs(scaling="standard"))
+        >>> history = model.fit(x, y, epochs=50, learning_rate=0.01)   # doctest: +SKIP
+        >>> model.predict(x[:3])                                          # doctest: +SKIP
+    """
+
+    def __init__(self, layers, loss=None, inputs: Inputs | None = None, dtype: str = "float32", seed: int = 0,
+                 name: str = "sequential") -> None:
+        super().__init__(layers, loss=loss, inputs=inputs if inputs is not None else Inputs(scaling=None),
+                         dtype=dtype, seed=seed, name=name)
+        self.classes: np.ndarray | None = None   # the class labels, in the order of the output units
+        self.history = None
+
+    # --- task and targets -----------------------------------------------------------
+    @property
+    def task(self) -> str | None:
+        return self.loss.task if self.loss is not None else None
+
+    @property
+    def class_names(self) -> list[str] | None:
+        return None if self.classes is None else [str(label) for label in self.classes]
+
+    def _task_of(self, y) -> str:
+        """The loss's task, or, before a loss is chosen, the task the targets suggest."""
+        if self.loss is not None:
+            return self.loss.task
+        values = np.asarray(y)
+        return infer_task(values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values, "target y")
+
+    def _encode_targets(self, y, learn: bool) -> np.ndarray:
+        """Targets as the loss wants them: (N, 1) 0/1 floats, (N,) class indices, or (N, K) values."""
+        values = np.asarray(y)
+        if values.ndim == 0 or len(values) == 0:
+            raise DataError(f"y must hold one target per example. Got {values.shape!r}. Fix: pass a 1-D array.")
+        if self.loss is None:
+            self.loss = get_loss(DEFAULT_LOSS[self._task_of(values)])
+        task = self.loss.task
+        if task == "regression":
+            values = values.reshape(len(values), -1)
+            try:
+                values = values.astype(self.dtype)
+            except ValueError:
+                raise DataError("y holds text but the loss is a regression loss "
+                                f"({self.loss.type_name}). Fix: pass numbers, or use a classification loss.") from None
+            if not np.all(np.isfinite(values)):
+                raise DataError(f"y contains NaN or infinity in {int(np.sum(~np.isfinite(values)))} place(s). "
+                                "Fix: drop or fill those rows.")
+            return values
+        values = values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
+        if values.ndim != 1:
+            raise DataError(f"y for a classifier must be one label per example (1-D). Got shape {values.shape}. "
+                            "Fix: pass class labels, not one-hot rows.")
+        if learn:
+            infer_task(values, "target y")  # refuses NaN and a single class with a clear message
+            self.classes = _unique_labels(values)
+            if task == "binary" and len(self.classes) != 2:
+                raise DataError(f"The loss {self.loss.type_name} is for two classes, but y has "
+                                f"{len(self.classes)}: {self.class_names[:10]}. Fix: use "
+                                "loss='softmax_cross_entropy' with one output unit per class.")
+        codes = _codes(values, self.classes)
+        return codes.astype(self.dtype).reshape(-1, 1) if task == "binary" else codes
+
+    def _check_output_units(self) -> None:
+        units = self.layers[-1].output_shape
+        expected = {"binary": 1, "multiclass": len(self.classes) if self.classes is not None else None}.get(self.task)
+        if expected is not None and tuple(units) != (expected,):
+            what = "1 output unit (one logit)" if expected == 1 else f"{expected} output units (one per class)"
+            raise DataError(f"The last layer gives {units[0] if len(units) == 1 else units} outputs, but this "
+                            f"{self.task} task needs {what}. Fix: end the network with Dense({expected}).")
+
+    def _prepare(self, x, y=None, learn: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        if learn and not self.inputs.is_adapted:
+            self.inputs.adapt(x)
+        features = self.inputs.transform(x).astype(self.dtype, copy=False)
+        targets = None
+        if y is not None:
+            if len(y) != len(features):
+                raise DataError(f"x and y must have the same number of rows. Got {len(features)} rows in x and "
+                                f"{len(y)} in y. Fix: pass matching arrays.")
+            targets = self._encode_targets(y, learn)
+        return features, targets
+
+    # --- training ----------------------------------------------------------------------
+    def fit(self, x, y, *, epochs: int = 100, batch_size: int = 32, optimizer=None, learning_rate: float | None = None,
+            validation_data: tuple | None = None, validation_split: float = 0.0, callbacks=(), shuffle: bool = True,
+            verbose: bool | None = None, seed: int | None = None):
+        """Train on (x, y) and return the History.
+
+        ``optimizer`` is a name ("sgd", "momentum", "rmsprop", "adagrad", "adam", "adamw") or an
+        Optimizer; left out, the previous one continues (Adam the first time). A validation split
+        is taken (stratified for classifiers) before the inputs are adapted, so scaling never
+        sees validation rows. ``seed`` (default: the model's seed) fixes shuffling and dropout.
+        """
+        epochs = check_integer("epochs", epochs, "fit", minimum=1)
+        batch_size = check_integer("batch_size", batch_size, "fit", minimum=1)
+        validation_split = check_number("validation_split", validation_split, "fit", minimum=0.0, maximum=0.9)
+        seed = self.seed if seed is None else check_integer("seed", seed, "fit", minimum=0)
+        if validation_split and validation_data is None:
+            stratify = self._task_of(y) != "regression"
+            split = split_fraction(x, y, validation_split, stratify=stratify, seed=seed)
+            x, y, validation_data = split[0], split[1], (split[2], split[3])
+        features, targets = self._prepare(x, y, learn=True)
+        if not self.built:
+            self.build(features.shape[1:])
+        self._check_output_units()
+        if optimizer is not None or self.optimizer is None:
+            self.optimizer = get_optimizer(optimizer or "adam", learning_rate=learning_rate)
+        elif learning_rate is not None:
+            self.optimizer.learning_rate = check_number("learning_rate", learning_rate, "fit", 0.0, strict_minimum=True)
+        validation = self._prepare(*validation_data) if validation_data is not None else None
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+        self.history = run_training(self, features, targets, epochs=epochs, batch_size=min(batch_size, len(features)),
+                                    rng=rng, validation=validation, callbacks=list(callbacks), shuffle=shuffle,
+                                    verbose=verbose)
+        return self.history
+
+    # --- using a trained model ---------------------------------------------------------
+    def _require_fitted(self, action: str) -> None:
+        if not self.built or self.loss is None or not self.inputs.is_adapted:
+            raise NotFittedError(f"This Sequential model is not fitted yet, so it cannot {action}. "
+                                 "Fix: call model.fit(x, y) first, or load a trained model with Sequential.load(path).")
+
+    def decision_function(self, x) -> np.ndarray:
+        """Raw scores (logits for classifiers), (N, K)."""
+        self._require_fitted("predict")
+        return predict_scores(self, self._prepare(x)[0])
+
+    def predict(self, x) -> np.ndarray:
+        """Class labels for classifiers; values for regression ((N,) for one target)."""
+        scores = self.decision_function(x)
+        decided = decide(self.task, scores)
+        if self.task == "regression":
+            return decided[:, 0] if decided.shape[1] == 1 else decided
+        return self.classes[decided]
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Class probabilities (N, K) in the order of ``classes``; binary gives two columns."""
+        scores = self.decision_function(x)
+        if self.task == "regression" or self.loss.type_name == "hinge":
+            raise DataError(
+                f"predict_proba needs a probabilistic classifier, but the loss is {self.loss.type_name}. Fix: use "
+                "predict() or decision_function(), or train with a cross-entropy loss.")
+        probabilities = self.loss.link(scores)
+        if self.task == "binary":
+            return np.hstack([1 - probabilities, probabilities])
+        return probabilities
+
+    def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
+        """Loss and the task's metrics on (x, y): accuracy (+ ROC AUC for binary) or MAE, RMSE, R²."""
+        self._require_fitted("evaluate")
+        features, targets = self._prepare(x, y)
+        return evaluate_arrays(self, features, targets, batch_size)
+
+    # --- files -----------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["classes"] = None if self.classes is None else [label.item() if hasattr(label, "item") else label
+                                                               for label in self.classes]
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Sequential":
+        model = super().from_config(config)
+        if config.get("classes") is not None:
+            model.classes = np.asarray(config["classes"])
+        return model
+
+    def save(self, path: str | Path) -> Path:
+        """Write model.json + model.safetensors into the folder ``path`` (atomically)."""
+        self._require_fitted("be saved")
+        return save_model_files(path, self.get_config(), self.get_weights())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Sequential":
+        """Read a model folder written by ``save``; a corrupt or hostile file raises ModelFileError."""
+        config, weights, _ = load_model_files(path)
+        model = cls.from_config(config)
+        model.set_weights(weights)
+        return model
+
+
+def _unique_labels(values: np.ndarray) -> np.ndarray:
+    try:
+        return np.unique(values)
+    except TypeError:  # labels of mixed types cannot be sorted together; compare them as text
+        return np.unique(values.astype(str))
+
+
+def _codes(values: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Index of each label in ``classes``; unknown labels raise a clear error."""
+    if values.dtype.kind != classes.dtype.kind and classes.dtype.kind in "UO":
+        values = values.astype(str)
+    positions = np.searchsorted(classes, values)
+    positions = np.clip(positions, 0, len(classes) - 1)
+    unknown = classes[positions] != values
+    if np.any(unknown):
+        raise DataError(f"y contains labels the model was not trained on: {sorted(set(values[unknown].tolist()))[:10]}."
+                        f" The known classes are {[str(label) for label in classes]}. Fix: evaluate on data with "
+                        "the same classes.")
+    return positions.astype(np.int64)
