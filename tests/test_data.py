@@ -216,7 +216,8 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_read_csv_keeps_text_columns_categorical(tmp_path):
-    path = _write(tmp_path, "pets.csv", "age,colour,weight,kind\n1,red,3.5,cat\n2,blue,10,dog\n3,,4,cat\n4,red,20,dog\n")
+    text = "age,colour,weight,kind\n1,red,3.5,cat\n2,blue,10,dog\n3,,4,cat\n4,red,20,dog\n"
+    path = _write(tmp_path, "pets.csv", text)
     data = read_csv(path, target="kind")
     assert data.task == "binary" and data.class_names == ["cat", "dog"] and data.name == "pets"
     assert isinstance(data.x, pd.DataFrame) and data.feature_names == ["age", "colour", "weight"]
@@ -244,7 +245,8 @@ def test_read_csv_infers_the_task(tmp_path, target_values, task):
     ("a,b,label\n1,2,x\n3,4,y\n", "lable", None, ["'lable'", "'a', 'b', 'label'", "did you mean 'label'"]),
     ("a,label\n1,x\n2,\n3,y\n4,\n", "label", None, ["'label'", "NaN", "2 missing", "line 3"]),
     ("a,label\n1,x\n2,x\n", "label", None, ["'label'", "single class", "'x'"]),
-    ("a,b,label\n1,2,x\n3,4,y\n", "label", ["a", "bee"], ["features", "['bee']", "did you mean 'b'"]),
+    ("age,height,label\n1,2,x\n3,4,y\n", "label", ["age", "heigth"], ["features", "['heigth']",
+                                                                        "did you mean 'height'"]),
     ("label\nx\ny\n", "label", None, ["No feature columns", "'label'"]),
     ("a,label\n1,x\n2,y\n", "label", [], ["No feature columns"]),
     ("a,label\n1,x\n2,y\n", "label", ["a", "label"], ["features", "target 'label'"]),

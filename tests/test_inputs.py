@@ -80,7 +80,8 @@ def test_mixed_dataframe_matches_sklearn_scaler_and_one_hot_encoder(frame):
     encoder = OneHotEncoder(sparse_output=False, handle_unknown="ignore").fit(train[["color", "member", "code"]])
     for data in (train, test):
         output = inputs.transform(data)
-        scaled, encoded = scaler.transform(data[["age", "income"]]), encoder.transform(data[["color", "member", "code"]])
+        scaled = scaler.transform(data[["age", "income"]])
+        encoded = encoder.transform(data[["color", "member", "code"]])
         np.testing.assert_allclose(output[:, [0, 4]], scaled, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(output[:, [1, 2, 3, 5, 6, 7, 8, 9]], encoded)  # one-hot columns not scaled
 
@@ -218,8 +219,13 @@ def test_derived_expression_on_a_categorical_column_is_refused(frame):
         Inputs(derived=["color^2"]).adapt(frame)
 
 
+def test_statistics_that_overflow_name_the_column():
+    with pytest.raises(DataError, match=r"column 'x1' overflowed.*1.5e\+308.*rescale"):
+        Inputs().adapt(np.array([[1.5e308], [1.5e308], [1.0]]))
+
+
 def test_overflow_in_a_derived_feature_names_it():
-    with pytest.raises(DataError, match=r"derived feature 'x1\^2'.*1 infinite"):
+    with pytest.raises(DataError, match=r"derived feature 'x1\^2'.*Got 1 infinite value"):
         Inputs(derived=["x1^2"]).adapt(np.array([[1e200], [1.0]]))
 
 
@@ -322,7 +328,8 @@ def test_missing_and_extra_dataframe_columns_are_named(frame):
     inputs = Inputs().adapt(frame)
     with pytest.raises(DataError, match=r"missing the column\(s\) \['income'\]"):
         inputs.transform(frame.drop(columns=["income"]))
-    with pytest.raises(DataError, match=r"has the column\(s\) \['id'\] that adapt did not see.*x.drop\(columns=\['id'\]\)"):
+    with pytest.raises(DataError, match=r"has the column\(s\) \['id'\] that adapt did not see"
+                                        r".*x.drop\(columns=\['id'\]\)"):
         inputs.transform(frame.assign(id=1))
     with pytest.raises(DataError, match=r"\['age'\].*\['Age'\].*rename"):
         inputs.transform(frame.rename(columns={"age": "Age"}))
@@ -347,7 +354,7 @@ def test_numbers_written_as_text_in_an_array_are_read():
 def test_nan_and_inf_name_the_column_and_count_rows(rng):
     data = rng.normal(size=(10, 3))
     data[[2, 5], 1], data[7, 1] = np.nan, np.inf
-    with pytest.raises(DataError, match=r"column 'x2'.*2 NaN and 1 infinite values \(3 of 10 rows, first at row 2\)"
+    with pytest.raises(DataError, match=r"column 'x2'.*2 NaN and 1 infinite value\(s\) \(3 of 10 rows, first at row 2\)"
                                         r".*impute.*drop"):
         Inputs().adapt(data)
     inputs = Inputs().adapt(pd.DataFrame({"a": [1.0, 2.0], "b": ["u", "v"]}))
@@ -376,7 +383,7 @@ def test_other_data_problems(frame):
 
 
 @pytest.mark.parametrize("arguments, error, fragment", [
-    ({"scaling": "robust"}, ParameterError, "'scaling' parameter of Inputs must be one of 'minmax', 'standard'"),
+    ({"scaling": "robust"}, ParameterError, "'scaling' parameter of Inputs must be 'standard', 'minmax' or None"),
     ({"derived": "x1^2"}, ParameterTypeError, "pass a list such as"),
     ({"categorical": "color"}, ParameterTypeError, "'categorical' parameter"),
     ({"include_original": "no"}, ParameterTypeError, "True or False"),

@@ -30,7 +30,8 @@ import numpy as np
 from nnblocks.errors import ParameterError
 
 GRAMMAR = """Derived features use this grammar (NAME is the name of a numeric input column):
-  NAME          the column itself                              x1
+  NAME          the column itself (any column: a categorical   x1
+                one gives its one-hot columns)
   NAME^2        its square (also NAME² or NAME**2)             x1^2, x1²
   NAME*OTHER    the product of two columns (also NAME·OTHER)   x1*x2, x1·x2
   sin(NAME)     the sine of the column                         sin(x1)

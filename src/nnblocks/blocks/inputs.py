@@ -37,7 +37,7 @@ import pandas as pd
 
 from nnblocks.blocks.features import GRAMMAR, DerivedFeature, describe_names, parse_feature
 from nnblocks.errors import DataError, NotFittedError, ParameterError, ParameterTypeError
-from nnblocks.validation import check_choice, message
+from nnblocks.validation import message
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 SCALINGS = ("standard", "minmax")
@@ -62,8 +62,11 @@ class Inputs:
         self.features = [parse_feature(text) for text in self.derived]  # syntax errors surface here, early
         if scaling is None or (isinstance(scaling, str) and scaling.lower() == "none"):
             self.scaling = None
+        elif isinstance(scaling, str) and scaling.lower() in SCALINGS:
+            self.scaling = scaling.lower()
         else:
-            self.scaling = check_choice("scaling", scaling, SCALINGS, "Inputs")
+            raise ParameterError(message("scaling", "Inputs", "'standard', 'minmax' or None", scaling,
+                                         "use 'standard' (mean 0, std 1), 'minmax' (to [-1, 1]) or None."))
         self.categorical = _check_text_list("categorical", categorical, "['color']")
         if not isinstance(include_original, bool):
             raise ParameterTypeError(message("include_original", "Inputs", "True or False", include_original))
@@ -90,20 +93,34 @@ class Inputs:
                       for name in names if kinds[name] == CATEGORICAL}
         state = {"input_names": names, "input_kinds": [kinds[name] for name in names], "categories": categories}
         plan = self._plan(state)
-        unscaled = self._assemble(table, state, plan, warn_unknown=False)  # (N, D_out)
         state["scaled_columns"] = [item.name for source, item in plan if source == "feature"]
-        values = unscaled[:, _scaled_positions(plan, state)]  # (N, D_scaled)
+        if self.scaling is not None:
+            unscaled = self._assemble(table, state, plan, warn_unknown=False)  # (N, D_out)
+            state.update(self._learn_statistics(unscaled[:, _scaled_positions(plan, state)], state["scaled_columns"]))
+        else:
+            self._assemble(table, state, plan, warn_unknown=False)  # still checks every value of x
+        self._state = state
+        return self
+
+    def _learn_statistics(self, values: np.ndarray, names: list[str]) -> dict[str, list[float]]:
+        """Means and stds, or mins and maxes, of the (N, D_scaled) unscaled feature columns."""
         lowest, highest = values.min(axis=0), values.max(axis=0)
         if self.scaling == "standard":
             # A constant column (min == max, tested exactly) gets mean = its value and std 1, so it maps to
             # exactly 0; its computed std would be 0 or float dust like 1e-17, and dividing by that gives noise.
             constant = lowest == highest
-            state["means"] = np.where(constant, lowest, values.mean(axis=0)).tolist()
-            state["stds"] = np.where(constant, 1.0, values.std(axis=0)).tolist()  # population std, as StandardScaler
-        elif self.scaling == "minmax":
-            state["mins"], state["maxes"] = lowest.tolist(), highest.tolist()
-        self._state = state
-        return self
+            with np.errstate(over="ignore", invalid="ignore"):
+                statistics = {"means": np.where(constant, lowest, values.mean(axis=0)),
+                              "stds": np.where(constant, 1.0, values.std(axis=0))}  # population std, as StandardScaler
+        else:
+            statistics = {"mins": lowest, "maxes": highest}
+        for key, numbers_found in statistics.items():
+            if not np.isfinite(numbers_found).all():  # sums of values near 1e308 overflow
+                name = names[int(np.argmin(np.isfinite(numbers_found)))]
+                raise DataError(f"The {key} of column {name!r} overflowed while adapting Inputs (its values are too "
+                                f"large, up to {np.abs(values[:, names.index(name)]).max():.3g}). Fix: rescale "
+                                "that column (e.g. divide it by a constant) before adapt.")
+        return {key: numbers_found.tolist() for key, numbers_found in statistics.items()}
 
     def transform(self, x) -> np.ndarray:
         """Return the (N, D_out) float64 matrix for ``x``, after checking it against the learned schema."""
@@ -113,12 +130,7 @@ class Inputs:
                                  "before transform or forward.")
         table = _Table(x, "transform", expected_names=self._state["input_names"])
         plan = self._plan(self._state)
-        output = self._assemble(table, self._state, plan, warn_unknown=True)
-        if self.scaling is not None:
-            columns = _scaled_positions(plan, self._state)
-            shift, scale = self._shift_and_scale()
-            output[:, columns] = (output[:, columns] - shift) / scale
-        return output
+        return self._assemble(table, self._state, plan, warn_unknown=True, scale=self.scaling is not None)
 
     def forward(self, x, training: bool = False) -> np.ndarray:
         """The first block of the forward pass: the same as ``transform`` (``training`` changes nothing)."""
@@ -190,46 +202,48 @@ class Inputs:
 
     # --- the machinery ---------------------------------------------------------------
     def _plan(self, state: dict[str, Any]) -> list[tuple[str, Any]]:
-        """The output columns in order: ("onehot", column) blocks and ("feature", DerivedFeature) columns."""
-        names, kinds = state["input_names"], dict(zip(state["input_names"], state["input_kinds"]))
-        numeric = [name for name in names if kinds[name] == NUMERIC]
+        """The output columns in order: ("onehot", column) blocks and ("feature", DerivedFeature) columns.
+
+        Originals come first, in input order (when ``include_original``), then the derived features.
+        """
+        kinds = dict(zip(state["input_names"], state["input_kinds"]))
         plan: list[tuple[str, Any]] = []
         if self.include_original:
-            plan = [("onehot", name) if kinds[name] == CATEGORICAL else ("feature", DerivedFeature("identity", (name,)))
-                    for name in names]
+            plan = [_plan_entry(DerivedFeature("identity", (name,)), kinds) for name in state["input_names"]]
         for feature in self.features:
-            for operand in feature.operands:
-                if operand not in kinds:
-                    raise ParameterError(f"The 'derived' parameter of Inputs names the column {operand!r} in "
-                                         f"{feature.name!r}, but x has no such column. The numeric columns are: "
-                                         f"{describe_names(numeric) or 'none'}. Fix: use one of those names.\n{GRAMMAR}")
-                if kinds[operand] == CATEGORICAL and feature.operation != "identity":
-                    raise ParameterError(f"The 'derived' parameter of Inputs uses the categorical column {operand!r} "
-                                         f"in {feature.name!r}; derived expressions need numeric columns "
-                                         f"({describe_names(numeric) or 'none'}). Fix: use a numeric column, "
-                                         f"or list {operand!r} alone to include its one-hot columns.\n{GRAMMAR}")
-            entry = ("onehot", feature.operands[0]) if kinds[feature.operands[0]] == CATEGORICAL \
-                and feature.operation == "identity" else ("feature", feature)
+            _check_operands(feature, kinds)
+            entry = _plan_entry(feature, kinds)
             if entry not in plan:  # x1 listed in derived while originals are kept, or x1² next to x1^2
                 plan.append(entry)
         return plan
 
-    def _assemble(self, table: "_Table", state: dict[str, Any], plan: list, warn_unknown: bool) -> np.ndarray:
-        """Fill the unscaled (N, D_out) matrix: raw derived features and one-hot blocks."""
+    def _assemble(self, table: "_Table", state: dict[str, Any], plan: list, warn_unknown: bool,
+                  scale: bool = False) -> np.ndarray:
+        """Fill the (N, D_out) matrix with derived features (scaled when ``scale``) and one-hot blocks.
+
+        Each feature is computed and scaled as one contiguous column before it is written into the
+        row-major output, which keeps large inputs fast (a row-major result slices cheaply into batches).
+        """
         kinds = dict(zip(state["input_names"], state["input_kinds"]))
         raw = {name: table.numeric_column(name) for name in state["input_names"] if kinds[name] == NUMERIC}
+        shifts, scales = self._shift_and_scale() if scale else ([], [])
         widths = _widths(plan, state)
         output = np.zeros((table.rows, sum(widths)))  # (N, D_out)
-        start = 0
+        start, feature_index = 0, 0
         for (source, item), width in zip(plan, widths):
             if source == "onehot":
-                _one_hot(table.categorical_column(item), item, state["categories"][item], output[:, start:start + width],
-                         warn_unknown)
+                block = output[:, start:start + width]  # (N, K) view
+                _one_hot(table.categorical_column(item), item, state["categories"][item], block, warn_unknown)
             else:
                 with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by column name
-                    output[:, start] = item.compute(raw)
-                _check_finite(output[:, start], f"derived feature {item.name!r}", table.stage,
-                              "the raw values are too large for this feature; rescale that column first.")
+                    values = item.compute(raw)  # (N,) from the raw, unscaled inputs
+                if item.operation in ("square", "product"):  # the only operations that can overflow finite input
+                    _check_finite(values, f"derived feature {item.name!r}", table.stage,
+                                  "the raw values are too large for this feature; rescale that column first.")
+                if scale:
+                    values = (values - shifts[feature_index]) / scales[feature_index]
+                output[:, start] = values
+                feature_index += 1
             start += width
         return output
 
@@ -360,8 +374,8 @@ def _as_array(x, stage: str) -> np.ndarray:
     try:
         array = np.asarray(x)
     except ValueError as error:  # ragged nested lists
-        raise DataError(f"The 'x' argument of Inputs.{stage} must be a 2-D array (n_samples, n_features). "
-                        f"Got rows of different lengths instead ({error}). Fix: make every row the same length.") from None
+        raise DataError(f"The 'x' argument of Inputs.{stage} must be a 2-D array (n_samples, n_features). Got "
+                        f"rows of different lengths instead ({error}). Fix: make every row the same length.") from None
     if array.ndim == 1:
         raise _shape_error(stage, f"a 1-D array of shape {array.shape}",
                            "use x.reshape(-1, 1) if it is one feature, or x.reshape(1, -1) if it is one sample.")
@@ -400,9 +414,11 @@ def _check_finite(values: np.ndarray, what: str, stage: str, fix: str) -> None:
         return
     not_a_number = int(np.isnan(values).sum())
     infinite = int((~finite).sum()) - not_a_number
-    raise DataError(f"The {what} of x in Inputs.{stage} must be finite. Got {not_a_number} NaN and {infinite} "
-                    f"infinite values ({not_a_number + infinite} of {len(values)} rows, first at row "
-                    f"{int(np.argmin(finite))}) instead. Fix: {fix}")
+    counts = " and ".join(text for count, text in ((not_a_number, f"{not_a_number} NaN"),
+                                                   (infinite, f"{infinite} infinite")) if count)
+    raise DataError(f"The {what} of x in Inputs.{stage} must be finite. Got {counts} value(s) "
+                    f"({not_a_number + infinite} of {len(values)} rows, first at row {int(np.argmin(finite))}) "
+                    f"instead. Fix: {fix}")
 
 
 def _learn_categories(column: np.ndarray, name: str) -> list:
@@ -432,6 +448,28 @@ def _one_hot(column: np.ndarray, name: str, categories: list, block: np.ndarray,
                       f"{int((~known).sum())} row(s); their one-hot columns are all zeros (like scikit-learn's "
                       f"OneHotEncoder(handle_unknown='ignore')). Known categories: {categories[:10]}.",
                       UserWarning, stacklevel=4)
+
+
+def _plan_entry(feature: DerivedFeature, kinds: dict[str, str]) -> tuple[str, Any]:
+    """A categorical column on its own becomes its one-hot block; anything else is one numeric feature."""
+    if feature.operation == "identity" and kinds[feature.operands[0]] == CATEGORICAL:
+        return ("onehot", feature.operands[0])
+    return ("feature", feature)
+
+
+def _check_operands(feature: DerivedFeature, kinds: dict[str, str]) -> None:
+    """Every column a derived feature names must exist, and be numeric unless it stands alone."""
+    numeric = describe_names([name for name, kind in kinds.items() if kind == NUMERIC]) or "none"
+    for operand in feature.operands:
+        if operand not in kinds:
+            raise ParameterError(f"The 'derived' parameter of Inputs names the column {operand!r} in "
+                                 f"{feature.name!r}, but x has no such column. The numeric columns are: "
+                                 f"{numeric}. Fix: use one of those names.\n{GRAMMAR}")
+        if kinds[operand] == CATEGORICAL and feature.operation != "identity":
+            raise ParameterError(f"The 'derived' parameter of Inputs uses the categorical column {operand!r} "
+                                 f"in {feature.name!r}; derived expressions need numeric columns ({numeric}). "
+                                 f"Fix: use a numeric column, or list {operand!r} alone to include its one-hot "
+                                 f"columns.\n{GRAMMAR}")
 
 
 def _widths(plan: list, state: dict[str, Any]) -> list[int]:

@@ -43,7 +43,7 @@ def read_csv(path: str | Path, target: str, features: list[str] | None = None) -
 
     Example:
         >>> data = read_csv("ratings.csv", target="rating")  # doctest: +SKIP
-        >>> data.task
+        >>> data.task  # doctest: +SKIP
         'regression'
     """
     path = Path(path)
@@ -79,7 +79,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
                                 f"check the spelling; relative paths start from {Path.cwd()}."))
     if path.is_dir():
         csv_files = sorted(child.name for child in path.glob("*.csv"))[:5]
-        hint = f"pick a file inside it, e.g. {', '.join(csv_files)}." if csv_files else "pick a .csv file, not a folder."
+        hint = f"pick a file inside it, e.g. {', '.join(csv_files)}." if csv_files else "pick a .csv file."
         raise DataError(message("path", OWNER, expected + ", not a folder", str(path), hint))
     with path.open("rb") as handle:
         start = handle.read(SNIFF_BYTES)
@@ -139,10 +139,10 @@ def _listing(columns: list[str]) -> str:
 
 def _suggestion(name: object, columns: list[str]) -> str:
     """'did you mean ...?' from difflib, case-insensitively, or a generic fix."""
+    if len(columns) == 1 and any(mark in columns[0] for mark in ";\t|"):  # one column named 'a;b;c'
+        return "the file seems to use another separator than ','; save it with commas."
     lowered = {column.lower(): column for column in columns}
     close = difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.6)
     if close:
         return f"did you mean {' or '.join(repr(lowered[match]) for match in close)}?"
-    if len(columns) == 1 and any(mark in columns[0] for mark in ";\t|"):
-        return "the file seems to use another separator than ','; save it with commas."
     return "use one of the listed column names."

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nnblocks.validation import check_choice
+
 if TYPE_CHECKING:  # pandas is only needed for the annotation, not at import time
     import pandas as pd
 
@@ -50,6 +52,9 @@ class Dataset:
     class_names: list[str] | None = None
     name: str = "dataset"
     description: str = ""
+
+    def __post_init__(self) -> None:
+        self.task = check_choice("task", self.task, TASKS, "Dataset")
 
     def __len__(self) -> int:
         """Number of examples (rows)."""
