@@ -1,7 +1,8 @@
 """Shared test helpers: the loss reference table, input makers and a record of the largest errors.
 
-The loss table lives here because two files use it: ``test_blocks.py`` checks each loss on
-its own, ``test_network.py`` checks whole networks ending in each loss. Every registered loss
+The loss table lives here because two files import it (``from conftest import ...``):
+``test_blocks.py`` checks each loss on its own, ``test_network.py`` whole networks ending in
+each loss. Every registered loss
 must have an entry (``test_blocks.py::test_every_registered_block_has_a_reference`` says so).
 
 At the end of a run the largest gradient-check and torch errors seen are printed, so a change
@@ -140,11 +141,6 @@ LOSS_REFERENCES: dict[str, list[LossCase]] = {
     ],
     "hinge": [LossCase("hinge", {"type": "hinge"}, _binary_targets, _torch_hinge, scores=_hinge_scores)],
 }
-
-
-@pytest.fixture(scope="session")
-def loss_references() -> dict[str, list[LossCase]]:
-    return LOSS_REFERENCES
 
 
 # --- largest errors seen, printed at the end of the run -----------------------------------------

@@ -44,52 +44,69 @@ def run_training(model, x: np.ndarray, targets: np.ndarray, *, epochs: int, batc
     callback_list = CallbackList([history, *callbacks])
     if verbose is not False and not any(isinstance(callback, ProgressDisplay) for callback in callbacks):
         callback_list.append(ProgressDisplay(enabled=None if verbose is None else verbose))
-    count = len(x)
-    steps = math.ceil(count / batch_size)
+    steps = math.ceil(len(x) / batch_size)
     callback_list.set_model(model)
     callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
     model.stop_training = False
-    good_weights, good_epoch = model.get_weights(), None
+    last_good = (model.get_weights(), None)   # (weights, epoch they ended) to fall back on
     callback_list.on_train_begin()
     try:
-        for epoch in range(initial_epoch, epochs):
-            callback_list.on_epoch_begin(epoch)
-            order = rng.permutation(count) if shuffle else np.arange(count)
-            total_loss, seen, batch_scores = 0.0, 0, []
-            for batch in range(steps):
-                indices = order[batch * batch_size:(batch + 1) * batch_size]
-                loss, scores = model.train_step(x[indices], targets[indices])
-                if not math.isfinite(loss):
-                    model.set_weights(good_weights)
-                    history.stop_reason = diverged_message(model, loss, epoch, batch, good_epoch)
+        # NumPy's overflow warnings would only precede our own, clearer message about a
+        # non-finite loss, so they are silenced while training (and only then).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for epoch in range(initial_epoch, epochs):
+                callback_list.on_epoch_begin(epoch)
+                order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+                logs = train_epoch(model, x, targets, order, batch_size, callback_list)
+                if not math.isfinite(logs["loss"]):
+                    model.set_weights(last_good[0])
+                    history.stop_reason = diverged_message(model, logs, epoch, last_good[1])
                     warnings.warn(history.stop_reason, RuntimeWarning, stacklevel=2)
-                    model.stop_training = True
                     break
-                total_loss += loss * len(indices)
-                seen += len(indices)
-                batch_scores.append((indices, scores))
-                callback_list.on_batch_end(batch, {"loss": loss, "size": len(indices)})
+                if validation is not None:
+                    logs.update({f"val_{key}": value for key, value in evaluate_arrays(model, *validation).items()})
+                logs["learning_rate"] = float(model.optimizer.learning_rate)
+                callback_list.on_epoch_end(epoch, logs)
+                last_good = (model.get_weights(), epoch)
                 if model.stop_training:
+                    history.stop_reason = callback_reason(callback_list, epoch)
                     break
-            if history.stop_reason is not None:
-                break
-            logs = epoch_logs(model, targets, total_loss / max(seen, 1), batch_scores)
-            if validation is not None:
-                validation_logs = evaluate_arrays(model, *validation)
-                logs.update({f"val_{key}": value for key, value in validation_logs.items()})
-            logs["learning_rate"] = float(model.optimizer.learning_rate)
-            callback_list.on_epoch_end(epoch, logs)
-            if math.isfinite(logs["loss"]):
-                good_weights, good_epoch = model.get_weights(), epoch
-            if model.stop_training:
-                history.stop_reason = history.stop_reason or f"stopped by a callback after epoch {epoch + 1}"
-                break
     except KeyboardInterrupt:
         history.stop_reason = ("interrupted (Ctrl-C) during epoch "
                                f"{len(history.epoch) + initial_epoch + 1}; the model keeps the weights trained so far")
     finally:
         callback_list.on_train_end()
     return history
+
+
+def train_epoch(model, x, targets, order: np.ndarray, batch_size: int, callback_list) -> dict:
+    """One pass over the data in the given order; returns the epoch's training logs.
+
+    Stops early at the first non-finite loss (logs then hold it, with the batch) or when a
+    callback sets ``model.stop_training``.
+    """
+    total_loss, batch_scores = 0.0, []
+    for batch, start in enumerate(range(0, len(order), batch_size)):
+        indices = order[start:start + batch_size]
+        loss, scores = model.train_step(x[indices], targets[indices])
+        if not math.isfinite(loss):
+            return {"loss": loss, "batch": batch}
+        total_loss += loss * len(indices)
+        batch_scores.append((indices, scores))
+        callback_list.on_batch_end(batch, {"loss": loss, "size": len(indices)})
+        if model.stop_training:
+            break
+    seen = sum(len(indices) for indices, _ in batch_scores)
+    return epoch_logs(model, targets, total_loss / max(seen, 1), batch_scores)
+
+
+def callback_reason(callback_list, epoch: int) -> str:
+    """The stopping callback's own sentence (EarlyStopping, TerminateOnNaN) where it gives one."""
+    for callback in callback_list:
+        reason = getattr(callback, "reason", None)
+        if reason:
+            return reason
+    return f"stopped by a callback after epoch {epoch + 1}"
 
 
 def epoch_logs(model, targets: np.ndarray, mean_loss: float, batch_scores: list) -> dict[str, float]:
@@ -102,8 +119,9 @@ def epoch_logs(model, targets: np.ndarray, mean_loss: float, batch_scores: list)
     return logs
 
 
-def diverged_message(model, loss: float, epoch: int, batch: int, good_epoch: int | None) -> str:
+def diverged_message(model, logs: dict, epoch: int, good_epoch: int | None) -> str:
     """Explain a non-finite loss in words a learner can act on."""
+    loss, batch = logs["loss"], logs["batch"]
     learning_rate = float(model.optimizer.learning_rate)
     restored = (f"the end of epoch {good_epoch + 1} (the last finite loss)" if good_epoch is not None
                 else "their values before training")

@@ -93,7 +93,7 @@ class Dense(Layer):
         if self.l2:
             self.grads["weight"] += (2 * self.l2) * weight
         if self.use_bias:
-            np.sum(grad_z, axis=0, out=self.grads["bias"])               # (H,) dL/db
+            np.add.reduce(grad_z, axis=0, out=self.grads["bias"])               # (H,) dL/db
         if not need_input_gradient:
             return None
         return grad_z @ weight.T                         # (N, D) dL/dx
