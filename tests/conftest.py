@@ -161,4 +161,4 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.section("largest errors seen")
     for kind, (value, where) in sorted(LARGEST.items()):
-        terminalreporter.write_line(f"{kind:<34} {value:9.2e}   {where}")
+        terminalreporter.write_line(f"{kind:<38} {value:9.2e}   {where}")
