@@ -164,12 +164,13 @@ class Network:
         if missing or extra:
             raise ParameterError(message("weights", "set_weights", f"exactly the names {sorted(targets)}",
                                          sorted(weights), f"missing {missing}, unexpected {extra}."))
-        for name, target in targets.items():
-            value = np.asarray(weights[name])
-            if value.shape != target.shape:
+        values = {name: np.asarray(weights[name]) for name in targets}
+        for name, target in targets.items():  # check everything first, so a mismatch changes nothing
+            if values[name].shape != target.shape:
                 raise ParameterError(message(f"weights[{name!r}]", "set_weights", f"shape {target.shape}",
-                                             value.shape))
-            np.copyto(target, value, casting="same_kind")
+                                             values[name].shape))
+        for name, target in targets.items():
+            np.copyto(target, values[name], casting="same_kind")
 
     def parameter_count(self) -> int:
         return sum(layer.parameter_count() for layer in self.layers)

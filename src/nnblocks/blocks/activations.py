@@ -13,6 +13,7 @@ hold no state, so one object may serve many layers.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -165,7 +166,7 @@ class GELU(Activation):
     def forward(self, z):
         if self.approximate == "tanh":
             return 0.5 * z * (1 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
-        return 0.5 * z * (1 + erf(z / np.sqrt(2.0)))
+        return 0.5 * z * (1 + erf(z * _INVERSE_SQRT_2))
 
     def backward(self, z, a, grad_a):
         if self.approximate == "tanh":
@@ -173,8 +174,8 @@ class GELU(Activation):
             t = np.tanh(inner)
             d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z**2)
             return grad_a * (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * d_inner)
-        cdf = 0.5 * (1 + erf(z / np.sqrt(2.0)))
-        pdf = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+        cdf = 0.5 * (1 + erf(z * _INVERSE_SQRT_2))
+        pdf = np.exp(-0.5 * z * z) * _INVERSE_SQRT_2PI
         return grad_a * (cdf + z * pdf)
 
     def get_config(self):
@@ -197,7 +198,11 @@ class Softmax(Activation):
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
 
 
-_SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))
+# Python floats, not NumPy scalars: under NumPy 2's promotion rules a np.float64 constant
+# would silently turn float32 activations into float64.
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INVERSE_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INVERSE_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
