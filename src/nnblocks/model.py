@@ -61,15 +61,25 @@ class Sequential(Network):
         values = np.asarray(y)
         return infer_task(values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values, "target y")
 
-    def _encode_targets(self, y, learn: bool) -> np.ndarray:
-        """Targets as the loss wants them: (N, 1) 0/1 floats, (N,) class indices, or (N, K) values."""
-        values = np.asarray(y)
-        if values.ndim == 0 or len(values) == 0:
-            raise DataError(f"y must hold one target per example. Got {values.shape!r}. Fix: pass a 1-D array.")
+    def _learn_targets(self, y) -> None:
+        """Choose the loss (when none was given) and learn the class labels from all of y."""
+        values = _as_targets(y)
         if self.loss is None:
             self.loss = get_loss(DEFAULT_LOSS[self._task_of(values)])
-        task = self.loss.task
-        if task == "regression":
+        if self.loss.task == "regression":
+            return
+        values = _as_labels(values)
+        infer_task(values, "target y")  # refuses NaN and a single class with a clear message
+        self.classes = _unique_labels(values)
+        if self.loss.task == "binary" and len(self.classes) != 2:
+            raise DataError(f"The loss {self.loss.type_name} is for two classes, but y has "
+                            f"{len(self.classes)}: {self.class_names[:10]}. Fix: use "
+                            "loss='softmax_cross_entropy' with one output unit per class.")
+
+    def _encode_targets(self, y) -> np.ndarray:
+        """Targets as the loss wants them: (N, 1) 0/1 floats, (N,) class indices, or (N, K) values."""
+        values = _as_targets(y)
+        if self.loss.task == "regression":
             values = values.reshape(len(values), -1)
             try:
                 values = values.astype(self.dtype)
@@ -80,19 +90,8 @@ class Sequential(Network):
                 raise DataError(f"y contains NaN or infinity in {int(np.sum(~np.isfinite(values)))} place(s). "
                                 "Fix: drop or fill those rows.")
             return values
-        values = values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
-        if values.ndim != 1:
-            raise DataError(f"y for a classifier must be one label per example (1-D). Got shape {values.shape}. "
-                            "Fix: pass class labels, not one-hot rows.")
-        if learn:
-            infer_task(values, "target y")  # refuses NaN and a single class with a clear message
-            self.classes = _unique_labels(values)
-            if task == "binary" and len(self.classes) != 2:
-                raise DataError(f"The loss {self.loss.type_name} is for two classes, but y has "
-                                f"{len(self.classes)}: {self.class_names[:10]}. Fix: use "
-                                "loss='softmax_cross_entropy' with one output unit per class.")
-        codes = _codes(values, self.classes)
-        return codes.astype(self.dtype).reshape(-1, 1) if task == "binary" else codes
+        codes = _codes(_as_labels(values), self.classes)
+        return codes.astype(self.dtype).reshape(-1, 1) if self.loss.task == "binary" else codes
 
     def _check_output_units(self) -> None:
         units = self.layers[-1].output_shape
@@ -102,8 +101,9 @@ class Sequential(Network):
             raise DataError(f"The last layer gives {units[0] if len(units) == 1 else units} outputs, but this "
                             f"{self.task} task needs {what}. Fix: end the network with Dense({expected}).")
 
-    def _prepare(self, x, y=None, learn: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-        if learn and not self.inputs.is_adapted:
+    def _prepare(self, x, y=None, adapt: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Features through the Inputs block (adapting it first if asked) and encoded targets."""
+        if adapt and not self.inputs.is_adapted:
             self.inputs.adapt(x)
         features = self.inputs.transform(x).astype(self.dtype, copy=False)
         targets = None
@@ -111,7 +111,7 @@ class Sequential(Network):
             if len(y) != len(features):
                 raise DataError(f"x and y must have the same number of rows. Got {len(features)} rows in x and "
                                 f"{len(y)} in y. Fix: pass matching arrays.")
-            targets = self._encode_targets(y, learn)
+            targets = self._encode_targets(y)
         return features, targets
 
     # --- training ----------------------------------------------------------------------
@@ -129,11 +129,12 @@ class Sequential(Network):
         batch_size = check_integer("batch_size", batch_size, "fit", minimum=1)
         validation_split = check_number("validation_split", validation_split, "fit", minimum=0.0, maximum=0.9)
         seed = self.seed if seed is None else check_integer("seed", seed, "fit", minimum=0)
+        self._learn_targets(y)  # from all of y, so a class rare enough to miss the training part keeps its unit
         if validation_split and validation_data is None:
             stratify = self._task_of(y) != "regression"
             split = split_fraction(x, y, validation_split, stratify=stratify, seed=seed)
             x, y, validation_data = split[0], split[1], (split[2], split[3])
-        features, targets = self._prepare(x, y, learn=True)
+        features, targets = self._prepare(x, y, adapt=True)
         if not self.built:
             self.build(features.shape[1:])
         self._check_output_units()
@@ -211,6 +212,25 @@ class Sequential(Network):
         model = cls.from_config(config)
         model.set_weights(weights)
         return model
+
+
+def _as_targets(y) -> np.ndarray:
+    values = np.asarray(y)
+    if values.ndim == 0:
+        raise DataError(f"y must hold one target per example. Got a single value {values!r}. Fix: pass a 1-D "
+                        "array of labels or values with one entry per row of x.")
+    if len(values) == 0:
+        raise DataError("y has no rows, so there is nothing to learn from. Fix: pass at least two examples.")
+    return values
+
+
+def _as_labels(values: np.ndarray) -> np.ndarray:
+    """Class labels as a 1-D array; a (N, 1) column is accepted, one-hot rows are not."""
+    values = values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
+    if values.ndim != 1:
+        raise DataError(f"y for a classifier must be one label per example (1-D). Got shape {values.shape}. "
+                        "Fix: pass class labels, not one-hot rows.")
+    return values
 
 
 def _unique_labels(values: np.ndarray) -> np.ndarray:

@@ -138,12 +138,12 @@ def _fill_empty_parts(shares: np.ndarray, class_sizes: np.ndarray, fractions: li
         # a class can take more than its rows when shares round up twice; give back from the largest part
         while shares[:, label].sum() > size:
             shares[np.argmax(shares[:, label]), label] -= 1
-        if size < wanted_parts:
-            continue
-        for part, fraction in enumerate(fractions):
-            if fraction > 0 and shares[part, label] == 0:
-                shares[part, label] = 1
-        while size - shares[:, label].sum() < 1:  # training must keep one too
+        if size >= wanted_parts:
+            for part, fraction in enumerate(fractions):
+                if fraction > 0 and shares[part, label] == 0:
+                    shares[part, label] = 1
+        # training keeps at least one row of every class, even of a class too rare for every part
+        while size > 0 and size - shares[:, label].sum() < 1:
             shares[np.argmax(shares[:, label]), label] -= 1
     return shares
 

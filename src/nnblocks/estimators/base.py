@@ -20,9 +20,9 @@ from nnblocks.blocks.layers import Dense, Dropout
 from nnblocks.data.splits import split_fraction
 from nnblocks.errors import DataError, ParameterError, ParameterTypeError
 from nnblocks.model import Sequential
-from nnblocks.optim import Optimizer, get_optimizer
+from nnblocks.optim import OPTIMIZERS, PRESETS, Optimizer, get_optimizer
 from nnblocks.training.callbacks import EarlyStopping
-from nnblocks.validation import check_integer, check_number, message
+from nnblocks.validation import check_choice, check_integer, check_number, message
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
@@ -90,12 +90,14 @@ class NNEstimatorBase(BaseEstimator):
             x, targets, validation = x[train_rows], targets[train_rows], (x[validation_rows], targets[validation_rows])
 
         loss, units = self._loss_and_units(targets)
-        self.model_ = Sequential(self._layers(units), loss=loss, inputs=Inputs(scaling=self.scaling),
-                                 dtype=self.dtype, seed=seed, name=owner)
-        self.history_ = self.model_.fit(x, targets, epochs=epochs, batch_size=batch_size,
-                                        optimizer=self._optimizer(), validation_data=validation,
-                                        callbacks=callbacks, verbose=bool(self.verbose), seed=seed)
-        self.loss_curve_ = list(self.history_.history.get("loss", []))
+        scaling = None if self.scaling is None else check_choice("scaling", self.scaling,
+                                                                 ("standard", "minmax", "none"), owner)
+        model = Sequential(self._layers(units), loss=loss, inputs=Inputs(scaling=scaling), dtype=self._dtype(),
+                           seed=seed, name=owner)
+        history = model.fit(x, targets, epochs=epochs, batch_size=batch_size, optimizer=self._optimizer(),
+                            validation_data=validation, callbacks=callbacks, verbose=bool(self.verbose), seed=seed)
+        self.model_, self.history_ = model, history  # set only once training succeeded
+        self.loss_curve_ = list(history.history.get("loss", []))
         self.n_iter_ = len(self.history_.epoch)
         return self
 
@@ -129,7 +131,18 @@ class NNEstimatorBase(BaseEstimator):
         owner = type(self).__name__
         learning_rate = check_number("learning_rate", self.learning_rate, owner, 0.0, strict_minimum=True)
         spec = self.optimizer.get_config() if isinstance(self.optimizer, Optimizer) else self.optimizer
+        if isinstance(spec, str):
+            check_choice("optimizer", spec, [*OPTIMIZERS, *PRESETS], owner)
         return get_optimizer(spec, learning_rate=learning_rate)
+
+    def _dtype(self) -> str:
+        try:
+            name = np.dtype(self.dtype).name
+        except TypeError:
+            name = None
+        if name not in ("float32", "float64"):
+            raise ParameterError(message("dtype", type(self).__name__, "'float32' or 'float64'", self.dtype))
+        return name
 
     def _seed(self) -> int:
         """The Sequential's seed: ``random_state`` itself when it is an int, else drawn from it."""
@@ -141,7 +154,11 @@ class NNEstimatorBase(BaseEstimator):
     def _holdout(self, targets: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Row indices (train, validation); classifiers split stratified and keep every class in training."""
         rows = np.arange(len(targets))
-        train, _, validation, _ = split_fraction(rows, targets, fraction, stratify=self._stratify(), seed=seed)
+        try:
+            train, _, validation, _ = split_fraction(rows, targets, fraction, stratify=self._stratify(), seed=seed)
+        except DataError as error:
+            raise DataError(f"{type(self).__name__} holds out {fraction:g} of the rows for validation "
+                            f"(validation_split / early_stopping), but: {error}") from None
         if self._stratify():
             # The network needs one output unit per class, so each class must be seen while training.
             missing = np.setdiff1d(targets[validation], targets[train])
