@@ -223,7 +223,8 @@ def activation_input(rng: np.random.Generator, shape: tuple[int, ...]) -> np.nda
     return away_from(2.5 * rng.standard_normal(shape), 0.0)
 
 
-EXTREME_LOGITS = np.array([[-1e4, -1e3, -50.0, -1.0, 0.5, 1.0, 50.0, 1e3, 1e4]])
+# Huge logits, plus values either side of softplus' threshold (20), where it switches to f(z) = z.
+EXTREME_LOGITS = np.array([[-1e4, -1e3, -50.0, -15.0, -1.0, 0.5, 1.0, 15.0, 19.5, 20.5, 50.0, 1e3, 1e4]])
 
 
 # =================================================================================================
@@ -273,7 +274,7 @@ def test_activation_is_finite_and_equals_torch_at_extreme_inputs(name, options):
 def test_activation_keeps_float32(name, options):
     require_reference(name, options)
     activation = get_activation({"type": name, **options})
-    z = np.concatenate([EXTREME_LOGITS, 2 * np.random.default_rng(0).standard_normal((3, 9))]).astype(np.float32)
+    z = np.concatenate([EXTREME_LOGITS, 2 * np.random.default_rng(0).standard_normal((3, 13))]).astype(np.float32)
     with strict_numerics():
         a = activation.forward(z)
         grad_z = activation.backward(z, a, np.ones_like(z))

@@ -38,6 +38,8 @@ class Sequential(Network):
         >>> model.predict(x[:3])                                          # doctest: +SKIP
     """
 
+    CONFIG_KEYS = Network.CONFIG_KEYS | {"classes"}
+
     def __init__(self, layers, loss=None, inputs: Inputs | None = None, dtype: str = "float32", seed: int = 0,
                  name: str = "sequential") -> None:
         super().__init__(layers, loss=loss, inputs=inputs if inputs is not None else Inputs(scaling=None),

@@ -36,6 +36,8 @@ class Network:
         seed: fixes the initial weights and every random choice made while training.
     """
 
+    CONFIG_KEYS = frozenset({"config_version", "name", "dtype", "seed", "input_shape", "layers", "loss", "inputs"})
+
     def __init__(self, layers: Iterable[Layer], loss: "str | dict | Loss | None" = None,
                  inputs: Inputs | None = None, dtype: str = "float32", seed: int = 0,
                  name: str = "network") -> None:
@@ -196,6 +198,11 @@ class Network:
     @classmethod
     def from_config(cls, config: dict[str, Any], **extra):
         """Rebuild from ``get_config()`` output. Only registry names are accepted; nothing is imported."""
+        unknown = sorted(set(config) - cls.CONFIG_KEYS) if isinstance(config, dict) else []
+        if unknown:
+            raise ModelFileError(f"The network config has unknown keys {unknown}; the known ones are "
+                                 f"{sorted(cls.CONFIG_KEYS)}. The model file may be tampered with or written by a "
+                                 "newer nnblocks; nothing from it was loaded.")
         try:
             if config.get("config_version", 1) > CONFIG_VERSION:
                 raise ModelFileError(f"The network config has version {config['config_version']}, newer than this "

@@ -10,6 +10,8 @@ and the analytic one is what ``backward`` produced. For each parameter the repor
 
 i.e. the largest disagreement measured against the size of that parameter's gradient
 (an element-wise ratio explodes on entries whose gradient is ~0 and only rounding is left).
+Differences below the check's own rounding noise, 10·ulp(L)/ε, count as zero: a parameter
+whose true gradient is exactly 0 would otherwise "fail" on noise alone.
 In float64 a correct backward gives errors around 1e-9; a wrong one, 1e-2 or more.
 
 Randomness is frozen while checking: dropout masks are replayed and BatchNorm's running
@@ -67,11 +69,20 @@ class GradientCheckReport:
         return "\n".join(lines)
 
 
-def relative_error(analytic: np.ndarray, numerical: np.ndarray) -> tuple[float, float]:
-    """(max absolute error, relative error as defined in the module docstring)."""
+def relative_error(analytic: np.ndarray, numerical: np.ndarray, noise: float = 0.0) -> tuple[float, float]:
+    """(max absolute error, relative error as defined in the module docstring).
+
+    ``noise`` is the rounding noise of the central difference; errors below it count as zero.
+    """
     absolute = float(np.max(np.abs(analytic - numerical))) if analytic.size else 0.0
+    beyond_noise = max(absolute - noise, 0.0)
     scale = max(float(np.max(np.abs(analytic), initial=0.0)), float(np.max(np.abs(numerical), initial=0.0)))
-    return absolute, (absolute / scale if scale > 0 else absolute)
+    return absolute, (beyond_noise / scale if scale > 0 else beyond_noise)
+
+
+def rounding_noise(loss: float, epsilon: float) -> float:
+    """How far a central difference can stray on rounding alone: 10·ulp(L)/ε."""
+    return 10 * np.finfo(np.float64).eps * max(1.0, abs(loss)) / epsilon
 
 
 def numerical_gradient(function, array: np.ndarray, epsilon: float, entries: np.ndarray) -> np.ndarray:
@@ -126,7 +137,7 @@ def check_network(network, x: np.ndarray, targets: np.ndarray, epsilon: float = 
         frozen.reset()
         return network.compute_loss(x, targets, training)[0]
 
-    loss_value()
+    noise = rounding_noise(loss_value(), epsilon)
     frozen.reset()
     network.compute_loss(x, targets, training)
     network.backward(network.loss.backward())
@@ -136,7 +147,7 @@ def check_network(network, x: np.ndarray, targets: np.ndarray, epsilon: float = 
     for name, parameter in network.parameters.items():
         entries = _entries(parameter.size, max_entries_per_parameter, rng)
         numerical = numerical_gradient(loss_value, parameter, epsilon, entries)
-        absolute, relative = relative_error(analytic[name].reshape(-1)[entries], numerical)
+        absolute, relative = relative_error(analytic[name].reshape(-1)[entries], numerical, noise)
         report.rows.append(ParameterCheck(name, parameter.shape, len(entries), absolute, relative))
     frozen.reset()
     return report
@@ -179,6 +190,7 @@ def check_layer(layer: Layer, x: np.ndarray, epsilon: float = 1e-6, seed: int = 
         frozen.reset()
         return float(np.sum(weighting * layer.forward(x, training))) + layer.penalty()
 
+    noise = rounding_noise(loss_value(), epsilon)
     frozen.reset()
     layer.forward(x, training)
     grad_input = layer.backward(weighting, need_input_gradient=True)
@@ -188,7 +200,7 @@ def check_layer(layer: Layer, x: np.ndarray, epsilon: float = 1e-6, seed: int = 
     for name, array in arrays.items():
         entries = np.arange(array.size)
         numerical = numerical_gradient(loss_value, array, epsilon, entries)
-        absolute, relative = relative_error(analytic[name].reshape(-1), numerical)
+        absolute, relative = relative_error(analytic[name].reshape(-1), numerical, noise)
         report.rows.append(ParameterCheck(name, array.shape, len(entries), absolute, relative))
     frozen.reset()
     return report
@@ -196,8 +208,8 @@ def check_layer(layer: Layer, x: np.ndarray, epsilon: float = 1e-6, seed: int = 
 
 def check_loss(loss: Loss, scores: np.ndarray, targets: np.ndarray, epsilon: float = 1e-6) -> GradientCheckReport:
     """Check a loss's gradient with respect to its scores (float64)."""
-    loss.forward(scores, targets)
+    noise = rounding_noise(loss.forward(scores, targets), epsilon)
     analytic = loss.backward().copy()
     numerical = numerical_gradient(lambda: loss.forward(scores, targets), scores, epsilon, np.arange(scores.size))
-    absolute, relative = relative_error(analytic.reshape(-1), numerical)
+    absolute, relative = relative_error(analytic.reshape(-1), numerical, noise)
     return GradientCheckReport([ParameterCheck("scores", scores.shape, scores.size, absolute, relative)], epsilon)

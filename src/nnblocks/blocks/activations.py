@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import erf, expit
 
-from nnblocks.blocks.registry import ACTIVATIONS, lookup, register_activation
+from nnblocks.blocks.registry import ACTIVATIONS, construct, lookup, register_activation
 from nnblocks.validation import check_choice, check_number
 
 
@@ -228,4 +228,4 @@ def get_activation(spec: "str | dict | Activation | None", owner: str = "Dense",
         arguments = {key: value for key, value in spec.items() if key != "type"}
         spec = spec.get("type")
     cls = lookup(ACTIVATIONS, "activation", spec, "activation", owner, from_file=from_file)
-    return cls(**arguments)
+    return construct(cls, arguments, "activation", owner)

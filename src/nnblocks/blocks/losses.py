@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnblocks.blocks.activations import sigmoid, softmax
-from nnblocks.blocks.registry import LOSSES, lookup, register_loss
+from nnblocks.blocks.registry import LOSSES, construct, lookup, register_loss
 from nnblocks.validation import check_number
 
 
@@ -200,4 +200,4 @@ def get_loss(spec: "str | dict | Loss", owner: str = "Sequential", from_file: bo
     if isinstance(spec, str):
         spec = ALIASES.get(spec.lower(), spec)
     cls = lookup(LOSSES, "loss", spec, "loss", owner, from_file=from_file)
-    return cls(**arguments)
+    return construct(cls, arguments, "loss", owner)

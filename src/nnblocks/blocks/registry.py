@@ -7,6 +7,7 @@ can name only the types listed in this module's tables.
 
 from __future__ import annotations
 
+import inspect
 from typing import TypeVar
 
 from nnblocks.errors import ModelFileError, ParameterError
@@ -59,3 +60,14 @@ def lookup(table: dict[str, type], kind: str, name: object, parameter: str, owne
                              f"only these are allowed: {valid}. The file may be corrupt, written by a newer "
                              "nnblocks, or tampered with; nothing from it was loaded.")
     raise ParameterError(message(parameter, owner, f"one of {valid}", name, f"choose a {kind} from that list."))
+
+
+def construct(cls: type, arguments: dict, parameter: str, owner: str):
+    """``cls(**arguments)``, with an unknown or ill-typed argument named in a ParameterError."""
+    accepted = [name for name in inspect.signature(cls).parameters if name != "self"]
+    unknown = sorted(set(arguments) - set(accepted))
+    if unknown:
+        kind = f"a {cls.type_name!r} {parameter}"
+        expected = f"{kind} with settings among {accepted}" if accepted else f"{kind}, which takes no settings"
+        raise ParameterError(message(parameter, owner, expected, arguments, f"remove {unknown}."))
+    return cls(**arguments)
