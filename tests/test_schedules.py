@@ -221,6 +221,7 @@ def test_callbacks_keep_a_learning_rate_already_in_the_logs():
     (lambda: LearningRateScheduler("plateau"), ParameterError, ["'schedule'", "'cosine'", "'plateau'"]),
     (lambda: LearningRateScheduler(lambda epoch, rate: rate, gamma=0.5), ParameterError, ["gamma"]),
     (lambda: LearningRateScheduler(ReduceLROnPlateau(SGD())), ParameterError, ["ReduceLROnPlateau callback"]),
+    (lambda: LearningRateScheduler("step", step_size=0), ParameterError, ["'step_size'", "StepLR"]),
 ])
 def test_bad_callback_arguments_are_named(build, error, fragments):
     with pytest.raises(error) as raised:

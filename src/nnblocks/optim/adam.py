@@ -87,9 +87,10 @@ class Adam(Optimizer):
         np.multiply(grad, grad, out=scratch)
         scratch *= self._mix_2
         exp_avg_sq += scratch
-        if self.amsgrad:
-            exp_avg_sq = np.maximum(slots["max_exp_avg_sq"], exp_avg_sq, out=slots["max_exp_avg_sq"])
-        denominator = np.sqrt(exp_avg_sq, out=scratch)
+        second_moment = exp_avg_sq
+        if self.amsgrad:  # divide by the largest v so far instead of the current one
+            second_moment = np.maximum(slots["max_exp_avg_sq"], exp_avg_sq, out=slots["max_exp_avg_sq"])
+        denominator = np.sqrt(second_moment, out=scratch)
         denominator += self._epsilon_hat
         step = np.divide(exp_avg, denominator, out=scratch)
         step *= self._step_size

@@ -15,13 +15,12 @@ starts with ``_`` are such working memory: they are not saved in checkpoints.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, ClassVar
 
 import numpy as np
 
 from nnblocks.errors import ModelFileError, ParameterError, ParameterTypeError
-from nnblocks.validation import check_number, message
+from nnblocks.validation import check_integer, check_number, message
 
 
 class Optimizer:
@@ -37,7 +36,8 @@ class Optimizer:
     slot_names: ClassVar[tuple[str, ...]] = ()  # the slots a checkpoint saves, in torch's names
 
     def __init__(self, learning_rate: float) -> None:
-        self.learning_rate = check_number("learning_rate", learning_rate, self._owner(), 0.0, strict_minimum=True)
+        self.learning_rate = check_number("learning_rate", learning_rate, type(self).__name__, 0.0,
+                                          strict_minimum=True)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.step_count = 0
 
@@ -90,8 +90,7 @@ class Optimizer:
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray], step_count: int) -> None:
         """Replace the state with ``arrays`` (as written by ``state_arrays``) and set ``step_count``."""
-        if isinstance(step_count, bool) or not isinstance(step_count, numbers.Integral) or step_count < 0:
-            raise ParameterTypeError(message("step_count", "load_state_arrays", "an integer >= 0", step_count))
+        step_count = check_integer("step_count", step_count, "load_state_arrays", minimum=0)
         state: dict[str, dict[str, np.ndarray]] = {}
         for name, array in arrays.items():
             key, _, slot = name.rpartition("/")
@@ -103,11 +102,7 @@ class Optimizer:
             if key not in state:
                 state[key] = self._create_slots(array)  # scratch of the right shape and dtype
             state[key][slot] = array
-        self.state, self.step_count = state, int(step_count)
-
-    @classmethod
-    def _owner(cls) -> str:
-        return cls.__name__
+        self.state, self.step_count = state, step_count
 
 
 def check_fraction(name: str, value: object, owner: str) -> float:

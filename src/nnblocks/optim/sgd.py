@@ -51,6 +51,17 @@ class SGD(Optimizer):
                                          nesterov, f"momentum is {self.momentum} and dampening is "
                                          f"{self.dampening}; set momentum=0.9, dampening=0 for Nesterov."))
 
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        if self.momentum or self.weight_decay:
+            super().step(params, grads)
+            return
+        # Plain SGD has no state and needs no scratch: it is the one line below, and it is the
+        # most-timed loop in the lab, so it skips the per-parameter bookkeeping of the general path.
+        self.step_count += 1
+        learning_rate = float(self.learning_rate)
+        for key, param in params.items():
+            param -= learning_rate * grads[key]
+
     def _update(self, param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray]) -> None:
         learning_rate, scratch = self._learning_rate, slots["_scratch"]
         if self.weight_decay:
@@ -59,7 +70,7 @@ class SGD(Optimizer):
             grad = scratch
         momentum = self.momentum
         if not momentum:
-            param -= learning_rate * grad  # the whole of plain SGD
+            param -= learning_rate * grad  # weight decay without momentum
             return
         buffer = slots.get("momentum_buffer")
         if buffer is None:  # made here, not in _create_slots: the first step sets b = g, undamped (as torch)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+from types import SimpleNamespace
 
 from nnblocks.errors import ParameterError, ParameterTypeError
 from nnblocks.optim import schedules
@@ -86,9 +87,8 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule, verbose: bool = False, **schedule_arguments) -> None:
         if isinstance(schedule, str) or (inspect.isclass(schedule) and issubclass(schedule, schedules.Schedule)):
             self._name_or_class = schedule
-            if isinstance(schedule, str):
-                check_choice("schedule", schedule, ("step", "exponential", "cosine"),
-                                       "LearningRateScheduler")  # "plateau" needs metrics: the other callback
+            if isinstance(schedule, str):  # "plateau" needs metrics: that is the other callback
+                check_choice("schedule", schedule, ("step", "exponential", "cosine"), "LearningRateScheduler")
             self.schedule = None
         elif isinstance(schedule, schedules.Schedule) or callable(schedule):
             if isinstance(schedule, schedules.ReduceLROnPlateau):
@@ -103,14 +103,18 @@ class LearningRateScheduler(Callback):
                                          "is given by name or class", sorted(schedule_arguments)))
         self.schedule_arguments = schedule_arguments
         self.verbose = bool(verbose)
+        if self._name_or_class is not None:  # check the arguments now, not at the first epoch
+            self._build(SimpleNamespace(learning_rate=1.0))
+
+    def _build(self, optimizer) -> schedules.Schedule:
+        if isinstance(self._name_or_class, str):
+            return schedules.get_schedule(self._name_or_class, optimizer, **self.schedule_arguments)
+        return self._name_or_class(optimizer, **self.schedule_arguments)
 
     def on_train_begin(self, logs=None):
         optimizer = self.model.optimizer
         if self._name_or_class is not None and (self.schedule is None or self.schedule.optimizer is not optimizer):
-            if isinstance(self._name_or_class, str):
-                self.schedule = schedules.get_schedule(self._name_or_class, optimizer, **self.schedule_arguments)
-            else:
-                self.schedule = self._name_or_class(optimizer, **self.schedule_arguments)
+            self.schedule = self._build(optimizer)
         elif isinstance(self.schedule, schedules.Schedule) and self.schedule.optimizer is not optimizer:
             raise ParameterError(message("schedule", "LearningRateScheduler", "a schedule built on the model's "
                                          "optimiser", self.schedule, "build it with model.optimizer, or pass "
