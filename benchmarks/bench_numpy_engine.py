@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ import numpy as np
 from scipy.special import expit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import format_seconds, interleave, calibrate, machine_lines, table, thread_limit, verdict  # noqa: E402
+from common import calibrate, format_seconds, interleave, machine_lines, table, thread_limit, verdict  # noqa: E402
 
 try:
     import torch
@@ -242,117 +243,129 @@ def cycling(step, batches):
     return run
 
 
-def agreement(steps: dict[str, object], batches, count: int = 3) -> dict[str, float]:
-    """Largest relative loss difference to 'ours' over ``count`` identical steps from identical weights."""
-    losses = {name: [] for name in steps}
-    for x, y in batches[:count]:
-        for name, step in steps.items():
-            losses[name].append(float(step[0](*step[1](x, y))[0]))
+def agreement(contenders: dict[str, tuple], count: int = 3) -> dict[str, float]:
+    """Largest relative loss difference to 'ours' over the first ``count`` steps (same weights, same batches).
+
+    Run before any timing, while every contender still holds the weights it started from.
+    """
+    losses = {name: [float(step(x, y)[0]) for x, y in batches[:count]] for name, (step, batches) in contenders.items()}
     reference = np.array(losses["ours"])
     return {name: float(np.max(np.abs(np.array(values) - reference) / np.abs(reference)))
             for name, values in losses.items() if name != "ours"}
 
 
-def build_tiny():
-    batches = tiny_data()
-    net = tiny_ours()
+def as_torch(batches):
+    return [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]  # shares memory, no copy
+
+
+def build_tiny() -> dict[str, tuple]:
+    """name -> (step(x, y), batches), all starting from our network's initial weights."""
+    batches, net = tiny_data(), tiny_ours()
     hand = TinyHandWritten(weights_of(net), TINY_LEARNING_RATE)
-    steps = {"ours": (net.train_step, lambda x, y: (x, y)), "hand-written": (hand.step, lambda x, y: (x, y))}
-    contenders = {"ours": cycling(net.train_step, batches), "hand-written": cycling(hand.step, batches)}
+    contenders = {"ours": (net.train_step, batches), "hand-written": (hand.step, batches)}
     if torch is not None:
-        torch_step = tiny_torch(weights_of(net))
-        to_torch = lambda x, y: (torch.from_numpy(x), torch.from_numpy(y))   # noqa: E731
-        torch_batches = [to_torch(x, y) for x, y in batches]
-        steps["torch eager"] = (torch_step, to_torch)
-        contenders["torch eager"] = cycling(torch_step, torch_batches)
-    return batches, steps, contenders
+        contenders["torch eager"] = (tiny_torch(weights_of(net)), as_torch(batches))
+    return contenders
 
 
-def build_mlp():
-    batches = mlp_data()
-    net = mlp_ours()
+def build_mlp() -> tuple[dict[str, tuple], str]:
+    """As build_tiny, plus which torch Adam implementation runs."""
+    batches, net = mlp_data(), mlp_ours()
     hand = MLPHandWritten(weights_of(net), MLP_LEARNING_RATE)
-    steps = {"ours": (net.train_step, lambda x, y: (x, y)), "hand-written": (hand.step, lambda x, y: (x, y))}
-    contenders = {"ours": cycling(net.train_step, batches), "hand-written": cycling(hand.step, batches)}
-    variant = "torch not installed"
+    contenders, variant = {"ours": (net.train_step, batches), "hand-written": (hand.step, batches)}, "-"
     if torch is not None:
         torch_step, variant = mlp_torch(weights_of(net))
-        to_torch = lambda x, y: (torch.from_numpy(x), torch.from_numpy(y))   # noqa: E731
-        torch_batches = [to_torch(x, y) for x, y in batches]
-        steps["torch eager"] = (torch_step, to_torch)
-        contenders["torch eager"] = cycling(torch_step, torch_batches)
-    return batches, steps, contenders, variant
+        contenders["torch eager"] = (torch_step, as_torch(batches))
+    return contenders, variant
 
 
-def measure(contenders, round_seconds: float, rounds: int, warmup_seconds: float):
+def measure(contenders: dict[str, tuple], round_seconds: float, rounds: int, budget_seconds: float):
+    contenders = {name: cycling(step, batches) for name, (step, batches) in contenders.items()}
     steps = {name: calibrate(step, round_seconds) for name, step in contenders.items()}
-    warmup = {name: max(1, int(steps[name] * warmup_seconds / round_seconds)) for name in contenders}
-    return interleave(contenders, steps, rounds, warmup)
+    warmup = {name: max(2, steps[name] * 10) for name in contenders}  # about ten rounds' worth, untimed
+    return interleave(contenders, steps, rounds, warmup, budget_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds (about 15 s instead of about a minute)")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (about 20 s instead of about 1 min)")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
+    parser.add_argument("--cases", default="tiny,mlp", help="comma-separated cases to run (default tiny,mlp)")
     args = parser.parse_args(argv)
     thread_counts = [int(value) for value in args.threads.split(",")]
-    rounds = {"tiny": 9, "mlp": 7} if args.quick else {"tiny": 31, "mlp": 21}
-    round_seconds = {"tiny": 0.01, "mlp": 0.02} if args.quick else {"tiny": 0.02, "mlp": 0.04}
+    cases = [case for case in ("tiny", "mlp") if case in args.cases.split(",")]
+    rounds = {"tiny": 100, "mlp": 30} if args.quick else {"tiny": 400, "mlp": 120}
+    round_seconds = {"tiny": 0.003, "mlp": 0.005}  # a few ms per contender per round: few preemptions
+    budget = {"tiny": 3.0, "mlp": 5.0} if args.quick else {"tiny": 12.0, "mlp": 30.0}  # seconds per thread count
     started = time.perf_counter()
 
     print("nnblocks NumPy engine benchmark" + (" (--quick)" if args.quick else ""))
     for line in machine_lines():
         print("  " + line)
-
-    _, tiny_steps, tiny_contenders = build_tiny()
-    _, mlp_steps, mlp_contenders, adam_variant = build_mlp()
-    tiny_check = agreement(tiny_steps, tiny_data())
-    mlp_check = agreement(mlp_steps, mlp_data())
-    print(f"  torch Adam for the MLP: {adam_variant}")
-    print("  same maths, max relative loss difference to ours over 3 steps from the same weights: "
-          + "; ".join(f"tiny {name} {value:.1e}" for name, value in tiny_check.items()) + "; "
-          + "; ".join(f"mlp {name} {value:.1e}" for name, value in mlp_check.items()))
+    contenders, checks = {}, []
+    if "tiny" in cases:
+        contenders["tiny"] = build_tiny()
+        checks += [f"tiny {name} {value:.1e}" for name, value in agreement(contenders["tiny"]).items()]
+    if "mlp" in cases:
+        contenders["mlp"], adam_variant = build_mlp()
+        checks += [f"mlp {name} {value:.1e}" for name, value in agreement(contenders["mlp"]).items()]
+        print(f"  torch Adam for the MLP: {adam_variant}")
+    print("  same maths? max relative loss difference to ours over 3 steps from the same weights: "
+          + "; ".join(checks))
     print()
 
-    timing_rows, ratio_rows = [], []
+    timing_rows, ratio_rows, all_timings = [], [], []
+    names = ("ours", "hand-written", "torch eager")
     for count in thread_counts:
+        timings = {}
+        all_timings.append(timings)
         with thread_limit(count):
-            tiny = measure(tiny_contenders, round_seconds["tiny"], rounds["tiny"], 0.1)
-            mlp = measure(mlp_contenders, round_seconds["mlp"], rounds["mlp"], 0.1)
-        row = [f"tiny 2-8-8-1 s/step", str(count)]
-        row += [format_seconds(tiny.median(name)) if name in tiny.rounds else "-"
-                for name in ("ours", "hand-written", "torch eager")]
-        timing_rows.append(row)
-        row = [f"mlp 784-256-128-10 samples/s", str(count)]
-        row += [f"{MLP_BATCH / mlp.median(name):10,.0f}" if name in mlp.rounds else "-"
-                for name in ("ours", "hand-written", "torch eager")]
-        timing_rows.append(row)
+            for case in cases:
+                timings[case] = measure(contenders[case], round_seconds[case], rounds[case], budget[case])
+        if "tiny" in timings:
+            tiny = timings["tiny"]
+            timing_rows.append(["tiny 2-8-8-1, time per step", str(count)]
+                               + [f"{format_seconds(tiny.best(name))} ({format_seconds(tiny.median(name)).strip()})"
+                                  if name in tiny.rounds else "-" for name in names])
+        if "mlp" in timings:
+            mlp = timings["mlp"]
+            timing_rows.append(["mlp 784-256-128-10, samples/s", str(count)]
+                               + [f"{MLP_BATCH / mlp.best(name):8,.0f} ({MLP_BATCH / mlp.median(name):,.0f})"
+                                  if name in mlp.rounds else "-" for name in names])
 
-        def add(label, timing, numerator, denominator, goal, higher_is_better, invert=False):
-            if numerator not in timing.rounds or denominator not in timing.rounds:
+        def add(label, case, numerator, denominator, goal, higher_is_better, throughput=False):
+            timing = timings.get(case)
+            if timing is None or numerator not in timing.rounds or denominator not in timing.rounds:
                 return
-            value, low, high = timing.ratio(numerator, denominator)
-            if invert:  # throughput ratio = inverse time ratio
-                value, low, high = 1 / value, 1 / high, 1 / low
+            best, typical, cpu = timing.ratio(numerator, denominator)
+            if throughput:  # samples/s ratio = inverse of the time ratio
+                best, typical, cpu = 1 / best, 1 / typical, 1 / cpu
             goal_text = "-" if goal is None else ("≥ " if higher_is_better else "≤ ") + f"{goal:g}"
-            result = "info" if goal is None else verdict(value, goal, higher_is_better)
-            ratio_rows.append([label, str(count), f"{value:6.2f}", f"[{low:.2f} – {high:.2f}]", goal_text, result])
+            result = "info" if goal is None else verdict(best, goal, higher_is_better)
+            if goal is not None and verdict(typical, goal, higher_is_better) != result:
+                result += f" (median: {verdict(typical, goal, higher_is_better)})"
+            cpu_text = f"{cpu:6.2f}" if count == 1 else "     -"
+            ratio_rows.append([label, str(count), f"{best:6.2f}", f"{typical:6.2f}", cpu_text, goal_text, result])
 
-        add("tiny  time ours / hand-written", tiny, "ours", "hand-written", 1.3, False)
-        add("tiny  time torch / ours", tiny, "torch eager", "ours", 5.0, True)
-        add("mlp   samples/s ours / torch", mlp, "ours", "torch eager", 0.9, True, invert=True)
-        add("mlp   samples/s ours / hand-written", mlp, "ours", "hand-written", None, True, invert=True)
-        add("mlp   samples/s hand-written / torch", mlp, "hand-written", "torch eager", None, True, invert=True)
+        add("tiny: time per step, ours / hand-written", "tiny", "ours", "hand-written", 1.3, False)
+        add("tiny: time per step, torch / ours", "tiny", "torch eager", "ours", 5.0, True)
+        add("mlp: samples/s, ours / torch", "mlp", "ours", "torch eager", 0.9, True, throughput=True)
+        add("mlp: samples/s, ours / hand-written", "mlp", "ours", "hand-written", None, True, throughput=True)
+        add("mlp: samples/s, hand-written / torch", "mlp", "hand-written", "torch eager", None, True,
+            throughput=True)
 
-    print("Per-step time (tiny) and throughput (mlp), median over interleaved rounds:")
-    print(table(["case", "threads", "ours", "hand-written", "torch eager"], timing_rows))
+    print("Time per step (tiny) and samples per second (mlp): best round (median round in brackets):")
+    print(table(["case", "threads", *names], timing_rows))
     print()
-    print("Ratios (median-based; brackets: quartiles of the per-round ratios of back-to-back runs):")
-    print(table(["ratio", "threads", "value", "per-round spread", "goal", "result"], ratio_rows))
+    print("Ratios: of the best rounds (headline, judged against the goal), of the median rounds, and (1 thread)")
+    print("of the median CPU time of the calling thread, which leaves out time spent descheduled:")
+    print(table(["ratio", "threads", "best", "median", "cpu", "goal", "result"], ratio_rows))
     print()
-    print(f"Rounds: tiny {rounds['tiny']}, mlp {rounds['mlp']} per thread count; "
-          f"total wall time {time.perf_counter() - started:.0f} s. 2-thread figures swing under load from "
-          "other processes; compare ratios, not absolute times.")
+    done = {case: [len(t[case].rounds["ours"]) for t in all_timings] for case in cases}
+    print("Rounds run per thread count: " + ", ".join(f"{case} {done[case]}" for case in cases)
+          + f"; total wall time {time.perf_counter() - started:.0f} s; load average at the end: "
+          + ", ".join(f"{value:.2f}" for value in os.getloadavg()) + ".")
+    print("2-thread figures swing widely when other processes share the cores; trust ratios, not absolute times.")
     return 0
 
 

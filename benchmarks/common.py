@@ -1,18 +1,27 @@
 """Shared helpers for the benchmark scripts: thread limits, interleaved timing, machine facts, tables.
 
-Timing rule used everywhere here: every contender runs in the same process, in rounds
-(A B C, then B C A, then C A B, ...), each for a fixed number of steps per round. The
-per-step time of a contender is the median over rounds; a ratio between two contenders
-is also reported per round (they ran back to back, so a burst of load from another
-process hits both alike) and its median and quartiles are shown. Warm-up steps run
-before the first round and are not timed. The garbage collector is paused while a
-round runs (as ``timeit`` does) and collected between rounds, for every contender alike.
+Timing rule used everywhere here: every contender runs in the same process, in many short
+rounds (a few milliseconds of steps per contender per round). The order changes from round
+to round through every permutation (A B C, A C B, B A C, ...), so each contender follows
+each other one about equally often. Three numbers come out per contender:
+
+* best: the minimum over rounds of the per-step wall time ("min of several repeats", as
+  ``timeit`` advises). Load from other processes only ever adds time, so on a shared
+  machine the minimum is the figure that reproduces; ratios of minima are the headline.
+* median: the median over rounds, i.e. the typical step under whatever load there was.
+* cpu: the median CPU time of the calling thread per step (``time.thread_time``), which
+  leaves out the time the thread sat descheduled. Meaningful with one thread only.
+
+Warm-up steps run before the first round and are not timed. The garbage collector is
+paused while rounds run (as ``timeit`` does; a full collection with torch loaded takes
+tens of milliseconds) and collected every 50 rounds, between rounds, for every contender alike.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import platform
 import statistics
@@ -47,48 +56,70 @@ def thread_limit(count: int) -> Iterator[None]:
 # --- timing -------------------------------------------------------------------------------
 @dataclass
 class Timing:
-    """Per-step seconds of each contender, one entry per round (same round index = ran back to back)."""
+    """Per-step seconds of each contender, one entry per round (same round index = ran back to back).
+
+    ``rounds`` holds wall-clock time; ``cpu_rounds`` the CPU time of the calling thread
+    (``time.thread_time``), which leaves out the time the thread sat descheduled while
+    other processes ran. With one thread everything runs on the calling thread, so the
+    CPU-time ratio is the steadiest figure on a loaded machine; with two it misses the
+    BLAS/OpenMP worker thread and is not reported.
+    """
 
     steps_per_round: dict[str, int]
     rounds: dict[str, list[float]] = field(default_factory=dict)
+    cpu_rounds: dict[str, list[float]] = field(default_factory=dict)
+
+    def best(self, name: str) -> float:
+        return min(self.rounds[name])
 
     def median(self, name: str) -> float:
         return statistics.median(self.rounds[name])
 
+    def cpu_median(self, name: str) -> float:
+        return statistics.median(self.cpu_rounds[name])
+
     def ratio(self, numerator: str, denominator: str) -> tuple[float, float, float]:
-        """(median time ratio, 25th and 75th percentile of the per-round ratios)."""
-        per_round = sorted(a / b for a, b in zip(self.rounds[numerator], self.rounds[denominator]))
-        quartiles = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else [per_round[0]] * 3
-        return self.median(numerator) / self.median(denominator), quartiles[0], quartiles[2]
+        """Time ratio numerator / denominator: (of the minima, of the medians, of the median CPU times)."""
+        return (self.best(numerator) / self.best(denominator), self.median(numerator) / self.median(denominator),
+                self.cpu_median(numerator) / self.cpu_median(denominator))
 
 
 def interleave(contenders: dict[str, Callable[[], object]], steps: dict[str, int], rounds: int,
-               warmup_steps: dict[str, int]) -> Timing:
+               warmup_steps: dict[str, int], budget_seconds: float = float("inf"), minimum_rounds: int = 5) -> Timing:
     """Time ``contenders`` (name -> one training step) in rotating order; return per-step seconds per round.
 
     ``steps[name]`` steps are run back to back per round and divided out, so contenders with
-    very different step times can each fill a round of similar wall time.
+    very different step times each fill a round of similar wall time. Stops after ``rounds``
+    rounds, or earlier once ``budget_seconds`` have passed (but never before ``minimum_rounds``),
+    so a heavily loaded machine cannot stretch the run without bound.
     """
     names = list(contenders)
+    orders = list(itertools.permutations(names))
     for name in names:
         step = contenders[name]
         for _ in range(warmup_steps[name]):
             step()
-    timing = Timing(steps_per_round=dict(steps), rounds={name: [] for name in names})
-    clock = time.perf_counter
+    timing = Timing(steps_per_round=dict(steps), rounds={name: [] for name in names},
+                    cpu_rounds={name: [] for name in names})
+    clock, cpu_clock = time.perf_counter, time.thread_time
+    began = clock()
     gc_was_enabled = gc.isenabled()
     try:
         for round_index in range(rounds):
-            order = names[round_index % len(names):] + names[:round_index % len(names)]
-            gc.collect()
-            gc.disable()
+            if round_index >= minimum_rounds and clock() - began > budget_seconds:
+                break
+            order = orders[round_index % len(orders)]
+            if round_index % 50 == 0:
+                gc.enable()
+                gc.collect()
+                gc.disable()
             for name in order:
                 step, count = contenders[name], steps[name]
-                start = clock()
+                start, cpu_start = clock(), cpu_clock()
                 for _ in range(count):
                     step()
+                timing.cpu_rounds[name].append((cpu_clock() - cpu_start) / count)
                 timing.rounds[name].append((clock() - start) / count)
-            gc.enable()
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -96,32 +127,29 @@ def interleave(contenders: dict[str, Callable[[], object]], steps: dict[str, int
 
 
 def calibrate(step: Callable[[], object], target_seconds: float, minimum: int = 1, maximum: int = 100_000) -> int:
-    """How many calls of ``step`` take about ``target_seconds`` (measured after a few warm-up calls)."""
+    """How many calls of ``step`` take about ``target_seconds`` (best of three short measurements)."""
+    step()
+    start = time.perf_counter()
+    step()
+    per_call = time.perf_counter() - start
+    count = max(1, int(0.002 / per_call))  # measure over about 2 ms
     for _ in range(3):
-        step()
-    count, elapsed = 1, 0.0
-    while True:
         start = time.perf_counter()
         for _ in range(count):
             step()
-        elapsed = time.perf_counter() - start
-        if elapsed > target_seconds / 4 or count >= maximum:
-            break
-        count *= 4
-    per_call = elapsed / count
+        per_call = min(per_call, (time.perf_counter() - start) / count)
     return int(min(maximum, max(minimum, round(target_seconds / per_call))))
 
 
 # --- machine facts ---------------------------------------------------------------------------
 def blas_description() -> str:
     """NumPy's BLAS as threadpoolctl sees it: library, version, kernel (architecture), threading layer."""
-    import numpy  # noqa: F401  (make sure it is loaded so threadpoolctl finds its BLAS)
-
     parts = []
     for entry in threadpool_info():
         if entry.get("user_api") != "blas":
             continue
-        path = os.path.basename(entry.get("filepath", ""))
+        # e.g. "numpy.libs/libscipy_openblas64_-....so": the folder says which package loaded it
+        path = os.path.join(*entry.get("filepath", "?").split(os.sep)[-2:])
         parts.append(f"{entry.get('internal_api')} {entry.get('version')} kernel={entry.get('architecture', '?')} "
                      f"threading={entry.get('threading_layer', '?')} ({path})")
     return "; ".join(parts) or "none found by threadpoolctl"

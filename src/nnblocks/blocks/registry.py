@@ -59,7 +59,7 @@ def lookup(table: dict[str, type], kind: str, name: object, parameter: str, owne
         raise ModelFileError(f"The model file names an unknown {kind} type {name!r}; "
                              f"only these are allowed: {valid}. The file may be corrupt, written by a newer "
                              "nnblocks, or tampered with; nothing from it was loaded.")
-    raise ParameterError(message(parameter, owner, f"one of {valid}", name, f"choose a {kind} from that list."))
+    raise ParameterError(message(parameter, owner, f"one of {valid}", name, f"choose {'an' if kind[0] in 'aeiou' else 'a'} {kind} from that list."))
 
 
 def construct(cls: type, arguments: dict, parameter: str, owner: str):

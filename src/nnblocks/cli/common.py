@@ -8,6 +8,7 @@ while a command runs are shown once each as ``Warning: <message>``.
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +72,18 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                         warn(text)
 
     return wrapper
+
+
+def option_wording(text: str, options: dict[str, str]) -> str:
+    """Name command-line options instead of library parameters: "The 'hidden' parameter of RunSpec" -> "--hidden".
+
+    ``options`` maps a parameter name to its option where they differ (n_samples -> --samples).
+    """
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        return f"The option {options.get(name, '--' + name.replace('_', '-'))}"
+
+    return re.sub(r"The '(\w+)' parameter of RunSpec", replace, text)
 
 
 def format_number(value: float) -> str:

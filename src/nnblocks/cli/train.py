@@ -1,0 +1,147 @@
+"""`nnblocks train`: one training run, from options to a run folder."""
+
+from __future__ import annotations
+
+import datetime
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from nnblocks.cli.common import fail, friendly_errors, metrics_table, option_wording, stderr_console, stdout_console
+from nnblocks.errors import NNBlocksError
+from nnblocks.runs import (ACTIVATION_NAMES, OPTIMIZER_NAMES, RunSpec, parse_hidden, prepare_run, suggested_training,
+                           train_run)
+
+DATA = "Data"
+NETWORK = "Network"
+TRAINING = "Training"
+OPTIONS = {"n_samples": "--samples"}  # RunSpec fields whose option has another name
+
+
+@friendly_errors
+def train(
+    dataset: Annotated[str | None, typer.Option(
+        metavar="NAME", show_default="spiral", rich_help_panel=DATA,
+        help="A built-in data set; `nnblocks datasets` lists them.")] = None,
+    csv: Annotated[str | None, typer.Option(
+        metavar="PATH", rich_help_panel=DATA,
+        help="Train on this CSV file (header row, one example per row) instead of a built-in set.")] = None,
+    target: Annotated[str | None, typer.Option(
+        metavar="COLUMN", rich_help_panel=DATA,
+        help="With --csv: the column to predict. Classification or regression is decided from its values.")] = None,
+    samples: Annotated[int, typer.Option(
+        metavar="N", rich_help_panel=DATA,
+        help="Points to generate (generated 2-D sets only).")] = 500,
+    noise: Annotated[float, typer.Option(
+        metavar="X", rich_help_panel=DATA,
+        help="Noise of generated sets: 0 to 0.5 for the Playground sets (the Playground's slider / 100).")] = 0.0,
+    validation_fraction: Annotated[float, typer.Option(
+        metavar="FRACTION", rich_help_panel=DATA,
+        help="Fraction of the examples held out and watched during training.")] = 0.25,
+    test_fraction: Annotated[float, typer.Option(
+        metavar="FRACTION", rich_help_panel=DATA,
+        help="Fraction held out for the final test.")] = 0.25,
+    scaling: Annotated[str, typer.Option(
+        metavar="NAME", rich_help_panel=DATA,
+        help="Input scaling learned from the training part: standard, minmax or none.")] = "standard",
+    hidden: Annotated[str, typer.Option(
+        metavar="SIZES", rich_help_panel=NETWORK,
+        help="Hidden layer sizes, comma-separated: 16,16 is two layers of 16 units; none for no hidden layer.")
+    ] = "16,16",
+    activation: Annotated[str, typer.Option(
+        metavar="NAME", rich_help_panel=NETWORK,
+        help=f"Activation of the hidden layers: {', '.join(ACTIVATION_NAMES)}.")] = "tanh",
+    l2: Annotated[float, typer.Option(
+        metavar="X", rich_help_panel=NETWORK,
+        help="L2 penalty on the weights (0 turns it off).")] = 0.0,
+    dropout: Annotated[float, typer.Option(
+        metavar="X", rich_help_panel=NETWORK,
+        help="Dropout rate after each hidden layer (0 turns it off).")] = 0.0,
+    optimizer: Annotated[str, typer.Option(
+        metavar="NAME", rich_help_panel=TRAINING,
+        help=f"The optimiser: {', '.join(OPTIMIZER_NAMES)}.")] = "adam",
+    learning_rate: Annotated[float | None, typer.Option(
+        metavar="X", show_default="0.01; digits: 0.001", rich_help_panel=TRAINING,
+        help="Step size of the optimiser.")] = None,
+    epochs: Annotated[int | None, typer.Option(
+        metavar="N", show_default="300; digits: 100", rich_help_panel=TRAINING,
+        help="Passes over the training data.")] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        metavar="N", show_default="10; digits: 32", rich_help_panel=TRAINING,
+        help="Examples per gradient step.")] = None,
+    seed: Annotated[int, typer.Option(
+        metavar="N", rich_help_panel=TRAINING,
+        help="Fixes the data, the split, the initial weights and the shuffling.")] = 0,
+    out: Annotated[Path | None, typer.Option(
+        metavar="DIR", show_default="runs/<dataset>-<YYYYmmdd-HHMMSS>", rich_help_panel=TRAINING,
+        help="The run folder to write.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", metavar="", rich_help_panel=TRAINING,
+        help="Print only the final metrics and the run folder (no summary, no progress bar).")] = False,
+) -> None:
+    """Train a network and write a run folder (model, history, metrics, spec, README).
+
+    Shows the network summary, a progress bar (on a terminal), then the train / validation /
+    test metrics. Ctrl-C stops training early and still saves the model trained so far.
+
+    Examples: `nnblocks train`, `nnblocks train --dataset xor --hidden 8 --epochs 100`,
+    `nnblocks train --csv data.csv --target label`.
+    """
+    if csv is not None and dataset is not None:
+        raise fail("give either --dataset or --csv, not both.")
+    if csv is None and target is not None:
+        raise fail("--target names a column of a CSV file; give --csv PATH as well.")
+    if csv is not None and not target:
+        raise fail("--csv needs --target COLUMN, the name of the column to predict.")
+    dataset = None if csv is not None else (dataset or "spiral")
+    training = suggested_training(dataset)
+    try:
+        spec = make_spec(
+            dataset=dataset, csv=csv, target=target, n_samples=samples, noise=noise, hidden=hidden,
+            activation=activation, optimizer=optimizer,
+            learning_rate=training["learning_rate"] if learning_rate is None else learning_rate,
+            epochs=training["epochs"] if epochs is None else epochs,
+            batch_size=training["batch_size"] if batch_size is None else batch_size, seed=seed,
+            validation_fraction=validation_fraction, test_fraction=test_fraction,
+            scaling=None if scaling.lower() == "none" else scaling, l2=l2, dropout=dropout)
+    except NNBlocksError as error:
+        raise fail(option_wording(str(error), OPTIONS)) from None
+    folder = out if out is not None else default_folder(spec.data_name)
+    console = stdout_console()
+    prepared = prepare_run(spec)
+    if not quiet:
+        sizes = prepared.sizes
+        console.print(Text(f"Data: {spec.data_name} ({prepared.data.task}, {len(prepared.data)} examples): "
+                           f"{sizes['train']} training, {sizes['validation']} validation, {sizes['test']} test"))
+        console.print(prepared.model.summary())
+        console.print(Text(f"Training: {spec.optimizer}, learning rate {spec.learning_rate:g}, batch size "
+                           f"{spec.batch_size}, {spec.epochs} epochs, seed {spec.seed}"))
+    with warnings.catch_warnings():
+        # The loop warns when the loss diverges; the same text is printed below as the stop reason.
+        warnings.filterwarnings("ignore", message="Training stopped", category=RuntimeWarning)
+        result = train_run(prepared, folder, progress=False if quiet else None)
+    console.print(metrics_table(result.metrics, title=f"Final metrics after {result.epochs_run} epochs"))
+    if result.stop_reason:
+        reason = result.stop_reason
+        stated = reason if reason.lower().startswith("training stopped") else f"Stopped early: {reason}"
+        stderr_console().print(Text(stated, style="yellow"))
+    console.print(Text(f"Run folder: {result.path}"))
+
+
+def make_spec(**settings) -> RunSpec:
+    settings["hidden"] = parse_hidden(settings["hidden"])
+    return RunSpec(**settings)
+
+
+def default_folder(name: str) -> Path:
+    """``runs/<name>-<YYYYmmdd-HHMMSS>``, with ``-2``, ``-3``... if two runs start in the same second."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path("runs") / f"{name}-{stamp}"
+    counter = 2
+    while folder.exists():
+        folder = Path("runs") / f"{name}-{stamp}-{counter}"
+        counter += 1
+    return folder
