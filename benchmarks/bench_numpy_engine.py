@@ -15,7 +15,7 @@ All contenders of a case start from the same weights (ours, copied) and see the 
 before timing, a few steps are compared so the baselines are known to compute the same maths.
 Contenders are interleaved round by round in one process (see benchmarks/common.py).
 
-Usage:  python benchmarks/bench_numpy_engine.py [--quick] [--threads 1,2]
+Usage:  python benchmarks/bench_numpy_engine.py [--quick] [--threads 1,2] [--cases tiny,mlp]
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def measure(contenders: dict[str, tuple], round_seconds: float, rounds: int, bud
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (about 20 s instead of about 1 min)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds: about 30 s in all instead of about a minute")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     parser.add_argument("--cases", default="tiny,mlp", help="comma-separated cases to run (default tiny,mlp)")
     args = parser.parse_args(argv)

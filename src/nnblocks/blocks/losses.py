@@ -135,9 +135,11 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, scores, targets):
         shifted = scores - np.max(scores, axis=1, keepdims=True)
-        log_normaliser = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-        log_probabilities = shifted - log_normaliser
-        self.probabilities = np.exp(log_probabilities)
+        exponentials = np.exp(shifted)
+        normaliser = np.add.reduce(exponentials, axis=1, keepdims=True)
+        log_probabilities = shifted - np.log(normaliser)
+        exponentials /= normaliser                       # reuse the exponentials as p: one exp, not two
+        self.probabilities = exponentials
         self.targets = targets
         if targets.ndim == 1:  # class indices
             picked = log_probabilities[np.arange(len(targets)), targets]
