@@ -182,6 +182,20 @@ class Sequential(Network):
             return np.hstack([1 - probabilities, probabilities])
         return probabilities
 
+    def layer_outputs(self, x) -> dict[str, np.ndarray]:
+        """What every layer computes for raw x (inference mode), in order, keyed by layer name.
+
+        The first entry, "inputs", is x after the Inputs block (derived features, scaling);
+        each hidden layer's (N, H) array holds one column per neuron: the values a neuron map shows.
+        """
+        self._require_fitted("report layer outputs")
+        values = self._prepare(x)[0]
+        outputs = {"inputs": values}
+        for layer in self.layers:
+            values = layer.forward(values, training=False)
+            outputs[layer.name] = values
+        return outputs
+
     def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
         """Loss and the task's metrics on (x, y): accuracy (+ ROC AUC for binary) or MAE, RMSE, R²."""
         self._require_fitted("evaluate")
