@@ -62,7 +62,7 @@ def gradcheck(
     for column in ("parameter", "shape", "checked", "max |a-n|", "relative error", ""):
         table.add_column(column, justify="left" if column in ("parameter", "shape") else "right")
     for row in report.rows:
-        good = row.relative_error <= report.tolerance
+        good = row.passed(report.tolerance)
         table.add_row(row.name, str(row.shape), str(row.checked), f"{row.max_absolute_error:.2e}",
                       f"{row.relative_error:.2e}", Text("ok", style="green") if good else Text("BAD", style="red"))
     console.print(table)
