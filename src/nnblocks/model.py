@@ -61,7 +61,9 @@ class Sequential(Network):
         if self.loss is not None:
             return self.loss.task
         values = np.asarray(y)
-        return infer_task(values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values, "target y")
+        if values.ndim == 2 and values.shape[1] > 1:
+            return "regression"  # several target columns: multi-output regression (labels are one column)
+        return infer_task(values.ravel() if values.ndim == 2 else values, "target y")
 
     def _learn_targets(self, y) -> None:
         """Choose the loss (when none was given) and learn the class labels from all of y."""
@@ -95,11 +97,14 @@ class Sequential(Network):
         codes = _codes(_as_labels(values), self.classes)
         return codes.astype(self.dtype).reshape(-1, 1) if self.loss.task == "binary" else codes
 
-    def _check_output_units(self) -> None:
+    def _check_output_units(self, targets: np.ndarray) -> None:
+        """The last layer must give one logit (binary), one unit per class, or one per target column."""
         units = self.layers[-1].output_shape
-        expected = {"binary": 1, "multiclass": len(self.classes) if self.classes is not None else None}.get(self.task)
-        if expected is not None and tuple(units) != (expected,):
-            what = "1 output unit (one logit)" if expected == 1 else f"{expected} output units (one per class)"
+        expected = {"binary": 1, "multiclass": len(self.classes) if self.classes is not None else None,
+                    "regression": targets.shape[1]}[self.task]
+        if tuple(units) != (expected,):
+            what = {"binary": "1 output unit (one logit)", "multiclass": f"{expected} output units (one per class)",
+                    "regression": f"{expected} output unit(s) (one per target column)"}[self.task]
             raise DataError(f"The last layer gives {units[0] if len(units) == 1 else units} outputs, but this "
                             f"{self.task} task needs {what}. Fix: end the network with Dense({expected}).")
 
@@ -139,7 +144,7 @@ class Sequential(Network):
         features, targets = self._prepare(x, y, adapt=True)
         if not self.built:
             self.build(features.shape[1:])
-        self._check_output_units()
+        self._check_output_units(targets)
         if optimizer is not None or self.optimizer is None:
             self.optimizer = get_optimizer(optimizer or "adam", learning_rate=learning_rate)
         elif learning_rate is not None:
