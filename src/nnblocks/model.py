@@ -100,8 +100,10 @@ class Sequential(Network):
     def _check_output_units(self, targets: np.ndarray) -> None:
         """The last layer must give one logit (binary), one unit per class, or one per target column."""
         units = self.layers[-1].output_shape
-        expected = {"binary": 1, "multiclass": len(self.classes) if self.classes is not None else None,
-                    "regression": targets.shape[1]}[self.task]
+        if self.task == "regression":
+            expected = targets.shape[1]
+        else:
+            expected = 1 if self.task == "binary" else len(self.classes)
         if tuple(units) != (expected,):
             what = {"binary": "1 output unit (one logit)", "multiclass": f"{expected} output units (one per class)",
                     "regression": f"{expected} output unit(s) (one per target column)"}[self.task]

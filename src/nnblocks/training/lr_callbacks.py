@@ -14,7 +14,8 @@ from types import SimpleNamespace
 
 from nnblocks.errors import ParameterError, ParameterTypeError
 from nnblocks.optim import schedules
-from nnblocks.training.callbacks import Callback, _Monitoring
+from nnblocks.training.callbacks import Callback
+from nnblocks.training.monitoring import MonitoringCallback
 from nnblocks.validation import check_choice, check_integer, check_number, message
 
 
@@ -23,7 +24,7 @@ def _record_learning_rate(model, logs) -> None:
         logs.setdefault("learning_rate", float(model.optimizer.learning_rate))
 
 
-class ReduceLROnPlateau(_Monitoring):
+class ReduceLROnPlateau(MonitoringCallback):
     """Lower the learning rate by ``factor`` when ``monitor`` stops improving (Keras' arguments).
 
     Keras' counting: the rate drops at the end of the ``patience``-th epoch in a row whose
