@@ -106,6 +106,10 @@ def _split_indices(y: Any, x: Any, fractions: list[float], stratify: bool | None
     if labels.ndim != 1:
         raise DataError(f"Stratifying needs one label per row, but y has shape {labels.shape}. "
                         "Fix: pass class labels (N,), not one-hot rows, or stratify=False.")
+    if not _is_classification(y):
+        raise DataError("Stratifying keeps each class's share in every part, but y looks like a regression "
+                        f"target ({len(np.unique(labels))} distinct values in {count} rows), not class labels. "
+                        "Fix: pass stratify=False (or leave stratify=None to decide automatically).")
     classes, codes = np.unique(labels.astype(str) if labels.dtype == object else labels, return_inverse=True)
     class_sizes = np.bincount(codes.reshape(-1), minlength=len(classes))
     shares = [_largest_remainder(class_sizes, fraction, size) for fraction, size in zip(fractions, sizes)]
