@@ -10,3 +10,4 @@ from nnblocks.viz.animation import TrainingRecorder, render_frames, save_trainin
 from nnblocks.viz.run_figures import RunFigures, write_run_figures  # noqa: F401
 from nnblocks.viz.network_diagram import plot_network  # noqa: F401
 from nnblocks.viz.neurons import plot_neuron_maps  # noqa: F401
+from nnblocks.viz.chain_rule import plot_chain_rule  # noqa: F401
