@@ -14,7 +14,9 @@ import typer
 import nnblocks
 from nnblocks.cli.datasets import datasets
 from nnblocks.cli.evaluate import evaluate
+from nnblocks.cli.explain import explain_step
 from nnblocks.cli.gradcheck import gradcheck
+from nnblocks.cli.plot import plot
 from nnblocks.cli.predict import predict
 from nnblocks.cli.train import train
 
@@ -34,6 +36,8 @@ app.command()(evaluate)
 app.command()(predict)
 app.command()(gradcheck)
 app.command()(datasets)
+app.command("explain-step")(explain_step)
+app.command()(plot)
 
 
 def _print_version(value: bool) -> None:
