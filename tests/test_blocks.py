@@ -27,7 +27,8 @@ from conftest import (FORWARD_TOLERANCE, GRADIENT_CHECK_TOLERANCE, GRADIENT_TOLE
 from nnblocks.analysis.gradient_check import check_layer, check_loss
 from nnblocks.blocks.activations import get_activation
 from nnblocks.blocks.base import Layer
-from nnblocks.blocks.layers import Activation, BatchNorm, Dense, Dropout, Flatten
+from nnblocks.blocks.layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten,
+                                     GlobalAvgPool2D, MaxPool2D)
 from nnblocks.blocks.losses import get_loss
 from nnblocks.blocks.registry import ACTIVATIONS, LAYERS, LOSSES
 from nnblocks.blocks.weights import ALIASES as INITIALIZER_ALIASES
@@ -102,6 +103,22 @@ def torch_dropout(layer, x, params, buffers, training):
     return x if layer.scaled_mask is None else x * to_torch(layer.scaled_mask)
 
 
+def torch_conv2d(layer, x, params, buffers, training):
+    # Our kernel is (kh, kw, C_in, C_out); torch's is (C_out, C_in, kh, kw). F.pad takes (left, right, top, bottom).
+    (top, bottom), (left, right) = layer.pads
+    z = F.conv2d(F.pad(x, (left, right, top, bottom)), params["weight"].permute(3, 2, 0, 1), params.get("bias"),
+                 stride=layer.stride)
+    return torch_activation(layer.activation)(z)
+
+
+def torch_max_pool2d(layer, x, params, buffers, training):
+    return F.max_pool2d(x, layer.pool_size, layer.stride, layer.padding)
+
+
+def torch_avg_pool2d(layer, x, params, buffers, training):
+    return F.avg_pool2d(x, layer.pool_size, layer.stride, layer.padding, count_include_pad=True)
+
+
 @dataclass(frozen=True)
 class LayerReference:
     torch: Callable
@@ -142,6 +159,32 @@ LAYER_REFERENCES: dict[str, LayerReference] = {
         LayerCase("1d", lambda: Flatten(), (5,)),
         LayerCase("2d-ones", lambda: Flatten(), (3, 1)),
     ]),
+    "conv2d": LayerReference(torch_conv2d, [
+        LayerCase("3x3-tanh", lambda: Conv2D(3, 3, activation="tanh"), (2, 5, 4)),
+        LayerCase("stride2-pad1-relu-l1-l2", lambda: Conv2D(4, 3, stride=2, padding=1, activation="relu", l1=0.01,
+                                                            l2=0.02), (2, 5, 5)),
+        LayerCase("pairs-sigmoid", lambda: Conv2D(2, (3, 2), stride=(2, 1), padding=(1, 2), activation="sigmoid"),
+                  (2, 5, 4)),
+        LayerCase("same-even-kernel-no-bias-l2", lambda: Conv2D(3, 4, padding="same", use_bias=False, l2=0.1),
+                  (2, 4, 5)),
+        LayerCase("1x1", lambda: Conv2D(4, 1), (3, 3, 3)),
+        LayerCase("kernel-equals-image", lambda: Conv2D(3, 3, activation="tanh"), (2, 3, 3)),
+    ], penalty=torch_dense_penalty),
+    "max_pool2d": LayerReference(torch_max_pool2d, [
+        LayerCase("2x2", lambda: MaxPool2D(2), (2, 4, 4)),
+        LayerCase("3-stride2-pad1", lambda: MaxPool2D(3, stride=2, padding=1), (1, 5, 5)),
+        LayerCase("pairs-overlapping", lambda: MaxPool2D((2, 3), stride=(1, 2), padding=(1, 0)), (1, 4, 5)),
+    ]),
+    "avg_pool2d": LayerReference(torch_avg_pool2d, [
+        LayerCase("2x2", lambda: AvgPool2D(2), (2, 4, 4)),
+        LayerCase("3-stride2-pad1", lambda: AvgPool2D(3, stride=2, padding=1), (1, 5, 5)),
+        LayerCase("pairs-overlapping", lambda: AvgPool2D((2, 3), stride=(1, 2), padding=(1, 0)), (1, 4, 5)),
+    ]),
+    "global_avg_pool2d": LayerReference(
+        lambda layer, x, params, buffers, training: F.adaptive_avg_pool2d(x, 1).flatten(1), [
+            LayerCase("2x3x4", lambda: GlobalAvgPool2D(), (2, 3, 4)),
+            LayerCase("1x2x2", lambda: GlobalAvgPool2D(), (1, 2, 2)),
+        ]),
     "activation": LayerReference(lambda layer, x, params, buffers, training: torch_activation(layer.activation)(x), [
         LayerCase(_describe(name, options), partial(Activation, {"type": name, **options}), (4,))
         for name, options in _activation_options()

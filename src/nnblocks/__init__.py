@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 from nnblocks.analysis.gradient_check import GradientCheckReport, gradient_check
 from nnblocks.blocks.activations import get_activation
 from nnblocks.blocks.inputs import Inputs
-from nnblocks.blocks.layers import Activation, BatchNorm, Dense, Dropout, Flatten
+from nnblocks.blocks.layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten,
+                                     GlobalAvgPool2D, MaxPool2D)
 from nnblocks.blocks.losses import get_loss
 from nnblocks.blocks.weights import get_initializer
 from nnblocks.data import Dataset, load_dataset, read_csv, train_validation_test_split
@@ -33,4 +34,5 @@ __all__ = [
     "ParameterTypeError", "RMSprop", "ReduceLROnPlateau", "SGD", "Sequential", "TerminateOnNaN", "get_activation",
     "get_initializer", "get_loss", "get_optimizer", "gradient_check", "load_dataset", "read_csv",
     "train_validation_test_split",
+    "AvgPool2D", "Conv2D", "GlobalAvgPool2D", "MaxPool2D",
 ]
