@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks.blocks.image_inputs import ImageInputs
 from nnblocks.blocks.inputs import Inputs
 from nnblocks.blocks.losses import get_loss
 from nnblocks.data.splits import split_fraction
 from nnblocks.data.tasks import infer_task
+from nnblocks.engines import check_engine, finish_engine, start_engine
 from nnblocks.errors import DataError, NotFittedError
 from nnblocks.io.model_files import load_model_files, save_model_files
 from nnblocks.network import Network
@@ -44,8 +46,10 @@ class Sequential(Network):
                  name: str = "sequential") -> None:
         super().__init__(layers, loss=loss, inputs=inputs if inputs is not None else Inputs(scaling=None),
                          dtype=dtype, seed=seed, name=name)
+        self._default_inputs = inputs is None   # may become ImageInputs when the first fit sees images
         self.classes: np.ndarray | None = None   # the class labels, in the order of the output units
         self.history = None
+        self.torch_engine = None  # the engine of the last fit(engine="torch"): its torch module and optimiser
 
     # --- task and targets -----------------------------------------------------------
     @property
@@ -112,6 +116,8 @@ class Sequential(Network):
 
     def _prepare(self, x, y=None, adapt: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Features through the Inputs block (adapting it first if asked) and encoded targets."""
+        if adapt and not self.inputs.is_adapted and self._default_inputs and np.ndim(x) > 2:
+            self.inputs = ImageInputs(scaling=None)  # images given to a model built without an Inputs block
         if adapt and not self.inputs.is_adapted:
             self.inputs.adapt(x)
         features = self.inputs.transform(x).astype(self.dtype, copy=False)
@@ -126,18 +132,23 @@ class Sequential(Network):
     # --- training ----------------------------------------------------------------------
     def fit(self, x, y, *, epochs: int = 100, batch_size: int = 32, optimizer=None, learning_rate: float | None = None,
             validation_data: tuple | None = None, validation_split: float = 0.0, callbacks=(), shuffle: bool = True,
-            verbose: bool | None = None, seed: int | None = None):
+            verbose: bool | None = None, seed: int | None = None, engine: str = "numpy", device: str = "auto",
+            amp: bool = False, compile: bool = False):
         """Train on (x, y) and return the History.
 
         ``optimizer`` is a name ("sgd", "momentum", "rmsprop", "adagrad", "adam", "adamw") or an
         Optimizer; left out, the previous one continues (Adam the first time). A validation split
         is taken (stratified for classifiers) before the inputs are adapted, so scaling never
         sees validation rows. ``seed`` (default: the model's seed) fixes shuffling and dropout.
+        ``engine="torch"`` trains with PyTorch on ``device`` ("auto", "cpu", "cuda", "mps"; with
+        ``amp`` mixed precision on CUDA, ``compile`` for torch.compile) and copies the trained
+        weights back here; ``model.torch_engine`` keeps the torch module and optimiser.
         """
         epochs = check_integer("epochs", epochs, "fit", minimum=1)
         batch_size = check_integer("batch_size", batch_size, "fit", minimum=1)
         validation_split = check_number("validation_split", validation_split, "fit", minimum=0.0, maximum=0.9)
         seed = self.seed if seed is None else check_integer("seed", seed, "fit", minimum=0)
+        engine = check_engine(engine)
         self._learn_targets(y)  # from all of y, so a class rare enough to miss the training part keeps its unit
         if validation_split and validation_data is None:
             stratify = self._task_of(y) != "regression"
@@ -153,9 +164,13 @@ class Sequential(Network):
             self.optimizer.learning_rate = check_number("learning_rate", learning_rate, "fit", 0.0, strict_minimum=True)
         validation = self._prepare(*validation_data) if validation_data is not None else None
         rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-        self.history = run_training(self, features, targets, epochs=epochs, batch_size=min(batch_size, len(features)),
-                                    rng=rng, validation=validation, callbacks=list(callbacks), shuffle=shuffle,
-                                    verbose=verbose)
+        trainer = start_engine(self, engine, device=device, amp=amp, compile=compile)  # self for "numpy"
+        try:
+            self.history = run_training(trainer, features, targets, epochs=epochs,
+                                        batch_size=min(batch_size, len(features)), rng=rng, validation=validation,
+                                        callbacks=list(callbacks), shuffle=shuffle, verbose=verbose)
+        finally:
+            finish_engine(self, trainer)  # the trained weights come back into this model
         return self.history
 
     # --- using a trained model ---------------------------------------------------------

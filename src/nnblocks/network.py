@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.blocks.base import Layer
+from nnblocks.blocks.image_inputs import ImageInputs
 from nnblocks.blocks.inputs import Inputs
 from nnblocks.blocks.losses import Loss, get_loss
 from nnblocks.blocks.registry import LAYERS, lookup
@@ -31,7 +32,8 @@ class Network:
     Args:
         layers: Layer objects, first to last.
         loss: loss name/config/object; None lets ``fit`` choose from the targets.
-        inputs: an Inputs block (schema + scaling); None means plain numeric arrays.
+        inputs: an Inputs block (tabular schema + scaling) or ImageInputs (image shape + pixel
+            scaling); None means plain numeric arrays.
         dtype: "float32" (fast) or "float64" (exact; used by the gradient check).
         seed: fixes the initial weights and every random choice made while training.
     """
@@ -48,8 +50,9 @@ class Network:
                                                  layer, "build layers with nnblocks.Dense, Dropout, BatchNorm, ..."))
         if not layers:
             raise ParameterError(message("layers", type(self).__name__, "at least one layer", layers))
-        if inputs is not None and not isinstance(inputs, Inputs):
-            raise ParameterTypeError(message("inputs", type(self).__name__, "an nnblocks.Inputs block or None", inputs))
+        if inputs is not None and not isinstance(inputs, (Inputs, ImageInputs)):
+            raise ParameterTypeError(message("inputs", type(self).__name__,
+                                             "an nnblocks.Inputs or ImageInputs block, or None", inputs))
         self.layers = layers
         self.loss = get_loss(loss, owner=type(self).__name__) if loss is not None else None
         self.inputs = inputs
@@ -212,7 +215,7 @@ class Network:
                 layer_type = lookup(LAYERS, "layer", entry["type"], f"layers[{index}]", cls.__name__, from_file=True)
                 layers.append(layer_type.from_config(dict(entry["config"])))
             loss = get_loss(config["loss"], from_file=True) if config.get("loss") else None
-            inputs = Inputs.from_config(config["inputs"]) if config.get("inputs") else None
+            inputs = _inputs_from_config(config.get("inputs"))
             network = cls(layers, loss=loss, inputs=inputs, dtype=config["dtype"], seed=config["seed"],
                           name=config.get("name", "network"), **extra)
         except ModelFileError:
@@ -227,6 +230,15 @@ class Network:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"{type(self).__name__}([{inner}], loss={self.loss!r})"
+
+
+def _inputs_from_config(config: dict | None):
+    """The Inputs block a config names: image inputs say so with "kind": "image"."""
+    if not config:
+        return None
+    if config.get("kind") == "image":
+        return ImageInputs.from_config(config)
+    return Inputs.from_config(config)
 
 
 def _dtype_name(value: object) -> object:
