@@ -69,8 +69,10 @@ def test_train_prints_summary_metrics_and_folder(run_folder):
 
 
 def test_train_writes_the_run_folder(run_folder):
-    assert sorted(path.name for path in run_folder.iterdir()) == ["README.md", "history.csv", "metrics.json", "model",
-                                                                  "spec.json"]
+    # xor has two numeric features, so the figures come too (tests/test_run_figures.py covers them).
+    assert sorted(path.name for path in run_folder.iterdir()) == [
+        "README.md", "decision_boundary.png", "history.csv", "loss.png", "metrics.json", "model", "network.png",
+        "neurons.png", "spec.json", "training.gif"]
     metrics = json.loads((run_folder / "metrics.json").read_text())
     assert list(metrics) == ["train", "validation", "test"]
     spec = json.loads((run_folder / "spec.json").read_text())["spec"]
@@ -95,7 +97,7 @@ def test_train_digits_uses_its_suggested_settings(tmp_path, monkeypatch):
     import nnblocks.cli.train as train_module
     seen = {}
 
-    def fake_train_run(prepared, folder, progress=None, callbacks=()):
+    def fake_train_run(prepared, folder, progress=None, callbacks=(), **options):
         seen["spec"] = prepared.spec
         raise KeyboardInterrupt  # stop here: only the settings matter
 

@@ -6,6 +6,8 @@
       metrics.json                                 {"train": {...}, "validation": {...}, "test": {...}}
       spec.json                                    the RunSpec, so the same splits can be rebuilt
       README.md                                    a summary for people
+      decision_boundary.png, neurons.png,          figures, when asked for and the data has two
+      network.png, loss.png, training.gif          numeric features (nnblocks.viz.run_figures)
 
 Every file is written atomically (nnblocks.io). ``spec.json`` is written last: it marks
 a complete run folder, so a crash while saving never leaves something that looks whole.
@@ -14,13 +16,14 @@ a complete run folder, so a crash while saving never leaves something that looks
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnblocks.errors import ModelFileError, NNBlocksError
 from nnblocks.io import atomic_write_json, atomic_write_text, read_history_csv, read_metrics_json
 from nnblocks.io.model_files import now_iso, read_document
 from nnblocks.model import Sequential
+from nnblocks.runs.figure_names import FIGURE_DESCRIPTIONS
 from nnblocks.runs.spec import RunSpec
 
 MODEL_FOLDER = "model"
@@ -45,6 +48,8 @@ class RunResult:
         history: per-epoch values, ``{"loss": [...], "val_loss": [...], ...}``.
         metrics: ``{"train": {...}, "validation": {...}, "test": {...}}``.
         stop_reason: why training ended before the last epoch, or None.
+        figures: the figure files written into the folder, ``{"loss": "loss.png", ...}``.
+        figure_notes: why figures were not drawn, or anything else worth saying about them.
     """
 
     path: Path
@@ -53,6 +58,8 @@ class RunResult:
     history: dict[str, list[float]]
     metrics: dict[str, dict[str, float]]
     stop_reason: str | None = None
+    figures: dict[str, str] = field(default_factory=dict)
+    figure_notes: list[str] = field(default_factory=list)
 
     @property
     def epochs_run(self) -> int:
@@ -157,8 +164,36 @@ def render_readme(result: RunResult, data_description: str, sizes: dict[str, int
               "- `model/`: model.json + model.safetensors; load with `nnblocks.Sequential.load(\"model\")`",
               "- `history.csv`: one row per epoch",
               "- `metrics.json`: the table above",
-              "- `spec.json`: the settings; `nnblocks evaluate <this folder>` rebuilds the same splits", ""]
+              "- `spec.json`: the settings; `nnblocks evaluate <this folder>` rebuilds the same splits", "",
+              *figures_section(result.figures, result.figure_notes)]
     return "\n".join(lines)
+
+
+FIGURES_HEADING = "## Figures"
+
+
+def figures_section(figures: dict[str, str], notes: list[str]) -> list[str]:
+    """The README's last section: one line per figure file, then any notes; nothing if there is neither."""
+    if not figures and not notes:
+        return []
+    lines = [FIGURES_HEADING, ""]
+    lines += [f"- `{file}`: {FIGURE_DESCRIPTIONS.get(name, name)}" for name, file in figures.items()]
+    if figures:
+        lines += ["", "Draw them again (other resolution, plane or frames) with `nnblocks plot <this folder>`."]
+    if notes:
+        lines += ["", *notes]
+    return [*lines, ""]
+
+
+def update_readme_figures(folder: Path, figures: dict[str, str], notes: list[str] = ()) -> Path | None:
+    """Replace the README's figures section (or append one); a run without README.md is left alone."""
+    path = Path(folder) / README_MD
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    start = text.find("\n" + FIGURES_HEADING + "\n")
+    body = text[:start + 1] if start >= 0 else text.rstrip("\n") + "\n\n"
+    return atomic_write_text(path, body + "\n".join(figures_section(figures, list(notes))))
 
 
 def markdown_metrics(metrics: dict[str, dict[str, float]]) -> list[str]:

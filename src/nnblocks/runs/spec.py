@@ -26,6 +26,7 @@ from nnblocks.blocks.activations import get_activation
 from nnblocks.blocks.losses import get_loss
 from nnblocks.blocks.registry import ACTIVATIONS, LOSSES
 from nnblocks.data import DATASET_NAMES
+from nnblocks.engines import DEVICES, ENGINES
 from nnblocks.errors import ParameterError, ParameterTypeError
 from nnblocks.optim import OPTIMIZERS, PRESETS, get_optimizer
 from nnblocks.validation import check_choice, check_integer, check_number, message
@@ -73,6 +74,8 @@ class RunSpec:
     Training:
         optimizer, learning_rate, epochs, batch_size, seed (the seed also fixes the data
         generation, the split, the initial weights and the shuffling).
+        engine: "numpy" (the reference) or "torch"; device: where torch computes
+            ("auto": CUDA, then MPS, then the CPU; "cpu", "cuda", "mps").
     """
 
     dataset: str | None = "spiral"
@@ -93,6 +96,8 @@ class RunSpec:
     l2: float = 0.0
     dropout: float = 0.0
     loss: str | None = None
+    engine: str = "numpy"
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         normalised = _check(self)
@@ -208,6 +213,11 @@ def _check(spec: RunSpec) -> dict[str, Any]:
         if not isinstance(spec.loss, str):
             raise ParameterTypeError(message("loss", OWNER, "a loss name such as 'mse', or None", spec.loss))
         values["loss"] = get_loss(spec.loss, owner=OWNER).type_name
+    values["engine"] = check_choice("engine", spec.engine, ENGINES, OWNER)
+    values["device"] = check_choice("device", spec.device, DEVICES, OWNER)
+    if values["engine"] == "numpy" and values["device"] not in ("auto", "cpu"):
+        raise ParameterError(message("device", OWNER, "'auto' or 'cpu' with the NumPy engine", spec.device,
+                                     "pass engine='torch' to train on a GPU."))
     return values
 
 
