@@ -86,7 +86,7 @@ def network_columns(model) -> list[Column]:
     if classes and last.units == len(classes) and len(classes) > 2:
         last.names = [f"class {name}" for name in classes]
     elif classes and last.units == 1:
-        last.names = [f"class {classes[1]} vs {classes[0]}"]
+        last.names = [f"class {classes[1]}\nvs {classes[0]}"]  # two lines: long class names stay inside
     return columns
 
 
