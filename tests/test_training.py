@@ -157,3 +157,25 @@ def test_no_warnings_in_a_plain_run(spiral):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         spiral_model().fit(spiral.x_train, spiral.y_train, epochs=3, verbose=False)
+
+
+def test_choose_threshold_on_validation_data_helps_a_shifted_class_balance(tmp_path):
+    rng = np.random.default_rng(0)
+
+    def sample(count, positive_share):
+        y = (rng.random(count) < positive_share).astype(int)
+        x = rng.normal(size=(count, 2)) + y[:, None] * 1.2
+        return x, y
+
+    x_train, y_train = sample(600, 0.9)      # training data: mostly positive
+    x_validation, y_validation = sample(400, 0.4)  # deployment-like data: mostly negative
+    model = Sequential([Dense(8, activation="tanh"), Dense(1)], inputs=Inputs(), seed=0)
+    model.fit(x_train, y_train, epochs=30, learning_rate=0.01, verbose=False)
+    before = model.evaluate(x_validation, y_validation)["accuracy"]
+    threshold = model.choose_threshold(x_validation, y_validation, metric="accuracy")
+    after = model.evaluate(x_validation, y_validation)["accuracy"]
+    assert threshold > 0.5 and after > before
+    predicted = model.predict(x_validation)
+    np.testing.assert_array_equal(predicted, (model.predict_proba(x_validation)[:, 1] > threshold).astype(int))
+    model.save(tmp_path / "m")
+    assert Sequential.load(tmp_path / "m").threshold == threshold

@@ -25,7 +25,7 @@ from nnblocks.network import Network
 from nnblocks.optim import get_optimizer
 from nnblocks.training.evaluation import decide, evaluate_arrays, predict_scores
 from nnblocks.training.loop import run_training
-from nnblocks.validation import check_integer, check_number
+from nnblocks.validation import check_choice, check_integer, check_number
 
 DEFAULT_LOSS = {"binary": "binary_cross_entropy", "multiclass": "softmax_cross_entropy", "regression": "mse"}
 
@@ -40,13 +40,14 @@ class Sequential(Network):
         >>> model.predict(x[:3])                                          # doctest: +SKIP
     """
 
-    CONFIG_KEYS = Network.CONFIG_KEYS | {"classes"}
+    CONFIG_KEYS = Network.CONFIG_KEYS | {"classes", "threshold"}
 
     def __init__(self, layers, loss=None, inputs: Inputs | None = None, dtype: str = "float32", seed: int = 0,
                  name: str = "sequential") -> None:
         super().__init__(layers, loss=loss, inputs=inputs if inputs is not None else Inputs(scaling=None),
                          dtype=dtype, seed=seed, name=name)
         self._default_inputs = inputs is None   # may become ImageInputs when the first fit sees images
+        self.threshold = 0.5   # binary: predict class 1 when its probability exceeds this
         self.classes: np.ndarray | None = None   # the class labels, in the order of the output units
         self.history = None
         self.torch_engine = None  # the engine of the last fit(engine="torch"): its torch module and optimiser
@@ -187,7 +188,7 @@ class Sequential(Network):
     def predict(self, x) -> np.ndarray:
         """Class labels for classifiers; values for regression ((N,) for one target)."""
         scores = self.decision_function(x)
-        decided = decide(self.task, scores)
+        decided = decide(self.task, scores, self.threshold)
         if self.task == "regression":
             return decided[:, 0] if decided.shape[1] == 1 else decided
         return self.classes[decided]
@@ -218,6 +219,35 @@ class Sequential(Network):
             outputs[layer.name] = values
         return outputs
 
+    def choose_threshold(self, x, y, metric: str = "balanced_accuracy") -> float:
+        """Pick the binary decision threshold that maximises ``metric`` on (x, y) and keep it.
+
+        Use validation data, never the test split: when class balance differs between training
+        and deployment (a rare disease, fraud), 0.5 is rarely the best cut. ``metric`` is
+        "accuracy" or "balanced_accuracy" (the mean of the two classes' recalls).
+        """
+        metric = check_choice("metric", metric, ["accuracy", "balanced_accuracy"], "choose_threshold")
+        if self.task != "binary" or self.loss.type_name == "hinge":
+            raise DataError("choose_threshold needs a binary classifier with a cross-entropy loss; this model's "
+                            f"task is {self.task} with loss {self.loss.type_name}.")
+        probabilities = self.predict_proba(x)[:, 1]
+        truth = self._encode_targets(y)[:, 0] == 1
+        # Cut half-way between neighbouring probabilities, so no example sits exactly on the threshold.
+        levels = np.unique(probabilities.astype(np.float64))
+        candidates = np.concatenate([[0.5], (levels[:-1] + levels[1:]) / 2])
+        best, best_score = 0.5, -1.0
+        for candidate in candidates[(candidates > 0) & (candidates < 1)]:
+            predicted = probabilities > candidate
+            if metric == "accuracy":
+                score = float(np.mean(predicted == truth))
+            else:
+                score = 0.5 * (np.mean(predicted[truth]) if truth.any() else 0.0) + \
+                        0.5 * (np.mean(~predicted[~truth]) if (~truth).any() else 0.0)
+            if score > best_score:
+                best, best_score = float(candidate), score
+        self.threshold = best
+        return best
+
     def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
         """Loss and the task's metrics on (x, y): accuracy (+ ROC AUC for binary) or MAE, RMSE, R²."""
         self._require_fitted("evaluate")
@@ -227,6 +257,7 @@ class Sequential(Network):
     # --- files -----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
+        config["threshold"] = self.threshold
         config["classes"] = None if self.classes is None else [label.item() if hasattr(label, "item") else label
                                                                for label in self.classes]
         return config
@@ -236,6 +267,7 @@ class Sequential(Network):
         model = super().from_config(config)
         if config.get("classes") is not None:
             model.classes = np.asarray(config["classes"])
+        model.threshold = float(config.get("threshold", 0.5))
         return model
 
     def save(self, path: str | Path) -> Path:

@@ -6,18 +6,22 @@ that turns scores into the task's metrics, so training logs and final reports ag
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnblocks.training.metrics import task_metrics
 
 
-def decide(task: str, scores: np.ndarray) -> np.ndarray:
+def decide(task: str, scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Predicted class indices (classifiers) or values (regression) from raw scores.
 
-    Binary scores are logits or margins, so class 1 is "score > 0" (probability > 0.5).
+    Binary scores are logits, so "probability > threshold" is "score > log(t / (1 − t))";
+    the default 0.5 is "score > 0", which also suits hinge margins.
     """
     if task == "binary":
-        return (scores[:, 0] > 0).astype(np.int64)
+        cut = 0.0 if threshold == 0.5 else math.log(threshold / (1 - threshold))
+        return (scores[:, 0] > cut).astype(np.int64)
     if task == "multiclass":
         return np.argmax(scores, axis=1)
     return scores
@@ -36,7 +40,8 @@ def metrics_from_scores(model, targets: np.ndarray, scores: np.ndarray) -> dict[
     """The task's metrics (accuracy and ROC AUC, or MAE, RMSE and R²) for these scores."""
     task = model.loss.task
     probabilities = model.loss.link(scores) if task != "regression" else None
-    return task_metrics(task, class_indices(task, targets), scores, probabilities, decide(task, scores))
+    predictions = decide(task, scores, getattr(model, "threshold", 0.5))
+    return task_metrics(task, class_indices(task, targets), scores, probabilities, predictions)
 
 
 def predict_scores(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
