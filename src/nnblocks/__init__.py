@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 from nnblocks.analysis.gradient_check import GradientCheckReport, gradient_check
 from nnblocks.blocks.activations import get_activation
+from nnblocks.blocks.image_inputs import ImageInputs
 from nnblocks.blocks.inputs import Inputs
 from nnblocks.blocks.layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten,
                                      GlobalAvgPool2D, MaxPool2D)
@@ -28,7 +29,7 @@ from nnblocks.training.callbacks import CSVLogger, EarlyStopping, History, Model
 from nnblocks.training.lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 
 __all__ = [
-    "Activation", "Adagrad", "Adam", "AdamW", "BatchNorm", "CSVLogger", "DataError", "Dataset", "Dense", "Dropout",
+    "Activation", "Adagrad", "ImageInputs", "Adam", "AdamW", "BatchNorm", "CSVLogger", "DataError", "Dataset", "Dense", "Dropout",
     "EarlyStopping", "Flatten", "GradientCheckReport", "History", "Inputs", "LearningRateScheduler",
     "ModelCheckpoint", "ModelFileError", "NNBlocksError", "Network", "NotFittedError", "ParameterError",
     "ParameterTypeError", "RMSprop", "ReduceLROnPlateau", "SGD", "Sequential", "TerminateOnNaN", "get_activation",
