@@ -19,3 +19,12 @@ __all__ = [
     "load_dataset", "moons", "multi_gaussian", "plane", "read_csv", "spiral", "spiral_classes",
     "split_fraction", "train_validation_test_split", "wine", "xor",
 ]
+
+# Image readers (IDX, MedMNIST-style .npz, class folders) and per-channel normalising; see data/images.py.
+from nnblocks.data.idx import read_idx, read_idx_dataset  # noqa: E402
+from nnblocks.data.image_folders import read_image_folder  # noqa: E402
+from nnblocks.data.images import channel_statistics, normalise_images  # noqa: E402
+from nnblocks.data.npz_images import read_medmnist, read_medmnist_splits  # noqa: E402
+
+__all__ += ["channel_statistics", "normalise_images", "read_idx", "read_idx_dataset", "read_image_folder",
+            "read_medmnist", "read_medmnist_splits"]
