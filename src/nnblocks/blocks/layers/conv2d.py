@@ -33,17 +33,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnblocks.blocks.activations import get_activation
-from nnblocks.blocks.base import Layer
 from nnblocks.blocks.layers.im2col import (check_batch, col2im, output_size, pad, padding_spec, pair,
                                            resolve_padding, unpad, windows)
+from nnblocks.blocks.layers.weighted import WeightedLayer
 from nnblocks.blocks.registry import register_layer
-from nnblocks.blocks.weights import get_initializer
-from nnblocks.validation import check_integer, check_number
+from nnblocks.validation import check_integer
 
 
 @register_layer("conv2d")
-class Conv2D(Layer):
+class Conv2D(WeightedLayer):
     """A 2-D convolution of ``filters`` kernels of size ``kernel_size`` over NCHW images.
 
     Args:
@@ -65,19 +63,13 @@ class Conv2D(Layer):
     def __init__(self, filters: int, kernel_size=3, stride=1, padding=0, activation=None,
                  weight_initializer="glorot_uniform", bias_initializer="zeros", l1: float = 0.0, l2: float = 0.0,
                  use_bias: bool = True, name: str | None = None) -> None:
-        super().__init__(name)
+        super().__init__(activation, weight_initializer, bias_initializer, l1, l2, use_bias, name)
         self.filters = check_integer("filters", filters, "Conv2D", minimum=1)
         self.kernel_size = pair("kernel_size", kernel_size, "Conv2D")
         self.stride = pair("stride", stride, "Conv2D")
         self.padding = padding_spec(padding, "Conv2D")
         # Rows/columns of zeros per side, ((top, bottom), (left, right)); "same" may be uneven.
         self.pads = resolve_padding(self.padding, self.kernel_size, self.stride, "Conv2D")
-        self.activation = get_activation(activation, owner="Conv2D")
-        self.weight_initializer = get_initializer(weight_initializer, "weight_initializer", "Conv2D")
-        self.bias_initializer = get_initializer(bias_initializer, "bias_initializer", "Conv2D")
-        self.l1 = check_number("l1", l1, "Conv2D", minimum=0.0)
-        self.l2 = check_number("l2", l2, "Conv2D", minimum=0.0)
-        self.use_bias = bool(use_bias)
 
     def compute_output_shape(self, input_shape):
         rows, columns = output_size(input_shape, self.kernel_size, self.stride, self.pads, "Conv2D")
@@ -86,11 +78,7 @@ class Conv2D(Layer):
     def build(self, input_shape, rng, dtype):
         output_shape = super().build(input_shape, rng, dtype)
         kernel_shape = (*self.kernel_size, input_shape[0], self.filters)                   # (kh, kw, C_in, C_out)
-        self.params["weight"] = self.weight_initializer(kernel_shape, rng, dtype)
-        self.grads["weight"] = np.zeros_like(self.params["weight"])
-        if self.use_bias:
-            self.params["bias"] = self.bias_initializer((self.filters,), rng, dtype)      # (C_out,)
-            self.grads["bias"] = np.zeros_like(self.params["bias"])
+        self.create_parameters(kernel_shape, self.filters, rng, dtype)                     # bias (C_out,)
         return output_shape
 
     def forward(self, x, training=False):
@@ -116,10 +104,7 @@ class Conv2D(Layer):
         weight = self.params["weight"]
         weight_matrix = weight.reshape(-1, self.filters)                  # (kh·kw·C_in, C_out)
         np.matmul(self.columns, grad_z_matrix.T, out=self.grads["weight"].reshape(weight_matrix.shape))  # dL/dW
-        if self.l1:
-            self.grads["weight"] += self.l1 * np.sign(weight)
-        if self.l2:
-            self.grads["weight"] += (2 * self.l2) * weight
+        self.add_penalty_gradient()                                       # + l1·sign(W) + 2·l2·W
         if self.use_bias:
             np.add.reduce(grad_z_matrix, axis=1, out=self.grads["bias"])  # (C_out,) dL/db
         if not need_input_gradient:
@@ -128,12 +113,6 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         grad_windows = grad_columns.reshape(kh, kw, -1, count, rows, columns).transpose(3, 2, 4, 5, 0, 1)
         return unpad(col2im(grad_windows, self.padded_shape, self.stride), self.pads)   # (N, C_in, H, W)
-
-    def penalty(self):
-        if not (self.l1 or self.l2):
-            return 0.0
-        weight = self.params["weight"]
-        return float(self.l1 * np.sum(np.abs(weight)) + self.l2 * np.sum(weight * weight))
 
     def multiply_adds(self):
         """H_out·W_out·kh·kw·C_in·C_out: one product per kernel weight per output pixel."""
@@ -146,10 +125,7 @@ class Conv2D(Layer):
         return {"name": self.name, "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "stride": list(self.stride),
                 "padding": self.padding if isinstance(self.padding, str) else list(self.padding),
-                "activation": self.activation.get_config(),
-                "weight_initializer": self.weight_initializer.get_config(),
-                "bias_initializer": self.bias_initializer.get_config(),
-                "l1": self.l1, "l2": self.l2, "use_bias": self.use_bias}
+                **self.weighted_config()}
 
     def __repr__(self):
         return (f"Conv2D({self.filters}, kernel_size={self.kernel_size}, stride={self.stride}, "

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnblocks.blocks.activations import get_activation
-from nnblocks.blocks.base import Layer
+from nnblocks.blocks.layers.weighted import WeightedLayer
 from nnblocks.blocks.registry import register_layer
-from nnblocks.blocks.weights import get_initializer
 from nnblocks.errors import ParameterError
-from nnblocks.validation import check_integer, check_number, message
+from nnblocks.validation import check_integer, message
 
 
 @register_layer("dense")
-class Dense(Layer):
+class Dense(WeightedLayer):
     """A fully connected layer of ``units`` neurons.
 
     Args:
@@ -48,14 +46,8 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, weight_initializer="glorot_uniform",
                  bias_initializer="zeros", l1: float = 0.0, l2: float = 0.0, use_bias: bool = True,
                  name: str | None = None) -> None:
-        super().__init__(name)
+        super().__init__(activation, weight_initializer, bias_initializer, l1, l2, use_bias, name)
         self.units = check_integer("units", units, "Dense", minimum=1)
-        self.activation = get_activation(activation, owner="Dense")
-        self.weight_initializer = get_initializer(weight_initializer, "weight_initializer", "Dense")
-        self.bias_initializer = get_initializer(bias_initializer, "bias_initializer", "Dense")
-        self.l1 = check_number("l1", l1, "Dense", minimum=0.0)
-        self.l2 = check_number("l2", l2, "Dense", minimum=0.0)
-        self.use_bias = bool(use_bias)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -66,12 +58,7 @@ class Dense(Layer):
 
     def build(self, input_shape, rng, dtype):
         output_shape = super().build(input_shape, rng, dtype)
-        fan_in = input_shape[0]
-        self.params["weight"] = self.weight_initializer((fan_in, self.units), rng, dtype)  # (D, H)
-        self.grads["weight"] = np.zeros_like(self.params["weight"])
-        if self.use_bias:
-            self.params["bias"] = self.bias_initializer((self.units,), rng, dtype)  # (H,)
-            self.grads["bias"] = np.zeros_like(self.params["bias"])
+        self.create_parameters((input_shape[0], self.units), self.units, rng, dtype)  # weight (D, H), bias (H,)
         return output_shape
 
     def forward(self, x, training=False):
@@ -88,30 +75,18 @@ class Dense(Layer):
         self.grad_z = grad_z                             # kept so the chain-rule inspector can show it
         weight = self.params["weight"]
         np.matmul(self.inputs.T, grad_z, out=self.grads["weight"])       # (D, H) dL/dW
-        if self.l1:
-            self.grads["weight"] += self.l1 * np.sign(weight)
-        if self.l2:
-            self.grads["weight"] += (2 * self.l2) * weight
+        self.add_penalty_gradient()                                      # + l1·sign(W) + 2·l2·W
         if self.use_bias:
             np.add.reduce(grad_z, axis=0, out=self.grads["bias"])               # (H,) dL/db
         if not need_input_gradient:
             return None
         return grad_z @ weight.T                         # (N, D) dL/dx
 
-    def penalty(self):
-        if not (self.l1 or self.l2):
-            return 0.0
-        weight = self.params["weight"]
-        return float(self.l1 * np.sum(np.abs(weight)) + self.l2 * np.sum(weight * weight))
-
     def multiply_adds(self):
         return int(self.input_shape[0] * self.units) if self.input_shape else 0
 
     def get_config(self):
-        return {"name": self.name, "units": self.units, "activation": self.activation.get_config(),
-                "weight_initializer": self.weight_initializer.get_config(),
-                "bias_initializer": self.bias_initializer.get_config(),
-                "l1": self.l1, "l2": self.l2, "use_bias": self.use_bias}
+        return {"name": self.name, "units": self.units, **self.weighted_config()}
 
     def __repr__(self):
         return f"Dense({self.units}, activation={self.activation.type_name!r})"
