@@ -179,3 +179,15 @@ def test_choose_threshold_on_validation_data_helps_a_shifted_class_balance(tmp_p
     np.testing.assert_array_equal(predicted, (model.predict_proba(x_validation)[:, 1] > threshold).astype(int))
     model.save(tmp_path / "m")
     assert Sequential.load(tmp_path / "m").threshold == threshold
+
+
+def test_digits_report_top_5_accuracy_and_a_confusion_matrix():
+    digits = load_dataset("digits")
+    model = Sequential([Dense(32, activation="relu"), Dense(10)], inputs=Inputs(), seed=0)
+    history = model.fit(digits.x[:600], digits.y[:600], epochs=5, learning_rate=0.01, verbose=False)
+    assert "top_5_accuracy" in history.history
+    metrics = model.evaluate(digits.x[600:], digits.y[600:])
+    assert metrics["top_5_accuracy"] >= metrics["accuracy"]
+    matrix = model.confusion_matrix(digits.x[600:], digits.y[600:])
+    assert matrix.shape == (10, 10) and matrix.sum() == len(digits.y) - 600
+    assert np.trace(matrix) / matrix.sum() == pytest.approx(metrics["accuracy"])

@@ -23,7 +23,8 @@ from nnblocks.errors import DataError, NotFittedError
 from nnblocks.io.model_files import load_model_files, save_model_files
 from nnblocks.network import Network
 from nnblocks.optim import get_optimizer
-from nnblocks.training.evaluation import decide, evaluate_arrays, predict_scores
+from nnblocks.training.evaluation import class_indices, decide, evaluate_arrays, predict_scores
+from nnblocks.training.metrics import confusion_matrix
 from nnblocks.training.loop import run_training
 from nnblocks.validation import check_choice, check_integer, check_number
 
@@ -247,6 +248,16 @@ class Sequential(Network):
                 best, best_score = float(candidate), score
         self.threshold = best
         return best
+
+    def confusion_matrix(self, x, y) -> np.ndarray:
+        """Counts C[i, j] of examples of class ``classes[i]`` predicted as ``classes[j]`` (rows: truth)."""
+        self._require_fitted("compute a confusion matrix")
+        if self.task == "regression":
+            raise DataError("A confusion matrix needs a classifier; this model does regression. Fix: use evaluate().")
+        features, targets = self._prepare(x, y)
+        truth = class_indices(self.task, targets)
+        predicted = decide(self.task, predict_scores(self, features), self.threshold)
+        return confusion_matrix(truth, predicted, len(self.classes))
 
     def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
         """Loss and the task's metrics on (x, y): accuracy (+ ROC AUC for binary) or MAE, RMSE, R²."""

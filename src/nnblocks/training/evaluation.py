@@ -10,7 +10,9 @@ import math
 
 import numpy as np
 
-from nnblocks.training.metrics import task_metrics
+from nnblocks.training.metrics import task_metrics, top_k_accuracy
+
+TOP_K = 5
 
 
 def decide(task: str, scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -41,7 +43,12 @@ def metrics_from_scores(model, targets: np.ndarray, scores: np.ndarray) -> dict[
     task = model.loss.task
     probabilities = model.loss.link(scores) if task != "regression" else None
     predictions = decide(task, scores, getattr(model, "threshold", 0.5))
-    return task_metrics(task, class_indices(task, targets), scores, probabilities, predictions)
+    truth = class_indices(task, targets)
+    metrics = task_metrics(task, truth, scores, probabilities, predictions)
+    if task == "multiclass" and scores.shape[1] > TOP_K:
+        # With many classes (ImageNet's 1000) "the right answer among the top 5" is the usual second number.
+        metrics[f"top_{TOP_K}_accuracy"] = top_k_accuracy(truth, scores, TOP_K)
+    return metrics
 
 
 def predict_scores(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
