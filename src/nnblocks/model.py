@@ -118,7 +118,7 @@ class Sequential(Network):
 
     def _prepare(self, x, y=None, adapt: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Features through the Inputs block (adapting it first if asked) and encoded targets."""
-        if adapt and not self.inputs.is_adapted and self._default_inputs and np.ndim(x) > 2:
+        if adapt and self._default_inputs and isinstance(self.inputs, Inputs) and np.ndim(x) > 2:
             self.inputs = ImageInputs(scaling=None)  # images given to a model built without an Inputs block
         if adapt and not self.inputs.is_adapted:
             self.inputs.adapt(x)

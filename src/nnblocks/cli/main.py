@@ -12,11 +12,13 @@ from typing import Annotated
 import typer
 
 import nnblocks
+from nnblocks.cli.compare import compare_engines_command
 from nnblocks.cli.datasets import datasets
 from nnblocks.cli.evaluate import evaluate
 from nnblocks.cli.explain import explain_step
 from nnblocks.cli.gradcheck import gradcheck
 from nnblocks.cli.plot import plot
+from nnblocks.cli.playground import playground
 from nnblocks.cli.predict import predict
 from nnblocks.cli.train import train
 
@@ -38,6 +40,8 @@ app.command()(gradcheck)
 app.command()(datasets)
 app.command("explain-step")(explain_step)
 app.command()(plot)
+app.command()(playground)
+app.command("compare-engines")(compare_engines_command)
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,234 @@
+"""How fast is the playground's server? One full step, and the time to solve the spiral.
+
+1. step: what TF Playground does per animation step, on our server — one epoch of 250
+   training points at batch 10 (plain SGD, learning rate 0.03, tanh, the raw x1 and x2), the
+   training and the test loss, the 100 x 100 output map, every neuron's map (20 x 20, an exact
+   subsample of the same forward pass) and the frame encoded as the JSON text the WebSocket
+   sends. Two networks on the spiral: 6 hidden layers of 8 and TF Playground's default 4-2.
+   TF Playground's own engine needs 44 ms and 7.25 ms for this work on the lab machine (its
+   issue); the goals are 4.4 ms and 2.4 ms. Timed through the session's own code
+   (``Session.advance``, no socket), in interleaved rounds (common.py): best round, median
+   round, median CPU time of the thread. The process is set up as ``nnblocks playground`` sets
+   it up (``app.tune_process``: one BLAS thread, a 50 µs GIL switch interval). Contenders, in
+   float32: "in turn" (train, then the frame: what ``step`` does) and "overlapped" (the play
+   stream: the previous frame computed in a second thread while this epoch trains); and for
+   comparison the maps in 2 column-block threads, float64, and the step's parts.
+2. time to solve: a real server (uvicorn on 127.0.0.1, a free port) and a real WebSocket
+   client; from sending ``play`` to the first frame whose test accuracy is >= 0.98, wall clock,
+   frames decoded by the client. Spiral, 6 x 8 tanh, Adam (learning rate 0.01), batch 10,
+   5 epochs per frame, inputs x1, x2, sin x1, sin x2; five seeds (data and initial weights).
+   Goal: under 2 s. For information, the same with x1 and x2 alone (TF Playground's spiral
+   set-up, learning rate 0.003), capped at 20 s.
+
+Not a test: it prints, on this machine, and asserts nothing (DESIGN.md §7).
+
+Usage:  python benchmarks/bench_playground.py [--quick] [--skip-solve]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import format_seconds, interleave, machine_lines, table, thread_limit, verdict  # noqa: E402
+
+TF_STEP = {"6x8": 44e-3, "4-2": 7.25e-3}
+GOAL_STEP = {"6x8": 4.4e-3, "4-2": 2.4e-3}
+NETWORKS = {"6x8": [8] * 6, "4-2": [4, 2]}
+STEP_STATE = {"dataset": "spiral", "features": ["x1", "x2"], "activation": "tanh", "learning_rate": 0.03,
+              "optimizer": "sgd", "batch_size": 10, "train_ratio": 50, "epochs_per_frame": 1}
+
+
+def make_trainer(hidden: list[int], threads: int, dtype: str = "float32"):
+    from nnblocks.web.playground.trainer import Trainer
+
+    trainer = Trainer(threads=threads, dtype=dtype)
+    errors = trainer.configure({**STEP_STATE, "hidden": hidden})
+    assert not errors, errors
+    assert len(trainer.t_train) == 250, len(trainer.t_train)
+    return trainer
+
+
+def full_step(trainer, pipelined: bool = False):
+    """One frame of the play stream, through the session's own code (``Session.advance``)."""
+    from nnblocks.web.playground.session import Session
+
+    session = Session(None, "benchmark", trainer=trainer, pipeline=pipelined)
+
+    def step():
+        if trainer.epoch >= 2000:   # keep the network in its early, moving regime
+            trainer.reset()
+        messages, stop = session.advance(pipelined)
+        assert not stop and len(messages) == 1
+        return messages
+    return step
+
+
+def step_benchmark(quick: bool) -> list[str]:
+    from nnblocks.web.playground.app import tune_process
+
+    with thread_limit(1):   # as the server runs: one BLAS thread ...
+        before = sys.getswitchinterval()
+        pipelined = tune_process()   # ... and a 50 µs GIL switch interval (two cores or more)
+        try:
+            return _step_benchmark(quick, pipelined)
+        finally:
+            sys.setswitchinterval(before)
+
+
+def _step_benchmark(quick: bool, pipelined: bool) -> list[str]:
+    from nnblocks.web.playground import frames
+    from nnblocks.web.playground.session import PIPELINE_MIN_UNITS
+
+    lines = []
+    rows, verdicts = [], []
+    headline = ["in turn, f32", "overlapped, f32"] if pipelined else ["in turn, f32"]
+    for case, hidden in NETWORKS.items():
+        contenders = {"in turn, f32": full_step(make_trainer(hidden, 1))}
+        if pipelined:
+            contenders["overlapped, f32"] = full_step(make_trainer(hidden, 1), pipelined=True)
+        contenders["in turn, f32, maps in 2 threads"] = full_step(make_trainer(hidden, 2))
+        contenders["in turn, f64"] = full_step(make_trainer(hidden, 1, "float64"))
+        parts = make_trainer(hidden, 1)
+        frame = parts.frame()
+        contenders["part: one epoch (25 train_step)"] = lambda trainer=parts: trainer.train_epochs(1)
+        contenders["part: maps + losses"] = parts.frame
+        contenders["part: encode the frame"] = lambda frame=frame: frames.frame_text(frame)
+        steps = {name: 1 for name in contenders}
+        timing = interleave(contenders, steps, rounds=150 if quick else 400, warmup_steps={n: 5 for n in contenders},
+                            budget_seconds=25 if quick else 60)
+        for name in contenders:
+            cpu = "-" if name.startswith("overlapped") or "2 threads" in name else \
+                format_seconds(timing.cpu_median(name))
+            rows.append([case, name, format_seconds(timing.best(name)), format_seconds(timing.median(name)), cpu,
+                         str(len(timing.rounds[name]))])
+        served = "overlapped, f32" if pipelined and sum(hidden) >= PIPELINE_MIN_UNITS else "in turn, f32"
+        for name in headline:
+            best, median = timing.best(name), timing.median(name)
+            result = verdict(best, GOAL_STEP[case], higher_is_better=False)
+            if verdict(median, GOAL_STEP[case], False) != result:
+                result += f" (median: {verdict(median, GOAL_STEP[case], False)})"
+            label = name + (" (the server's choice)" if name == served else "")
+            verdicts.append([case, label, format_seconds(best), format_seconds(median), format_seconds(GOAL_STEP[case]),
+                             f"{TF_STEP[case] / best:5.1f}x", result])
+        size = len(frames.frame_text(frame))
+        lines.append(f"frame size ({case}): {size / 1024:.0f} KiB of JSON "
+                     f"(output 100 x 100 + {sum(hidden) + 2} maps of 20 x 20, base64 float32)")
+    lines.append("")
+    lines.append("1. one full step: an epoch, both losses, the 100 x 100 output map, every neuron's map, the JSON "
+                 "text.")
+    lines.append("   'in turn': train, then the frame (what `step` does). 'overlapped': the play stream of "
+                 "`nnblocks playground`,")
+    lines.append("   the frame of the epoch before computed in a second thread while this epoch trains "
+                 "(Session.advance).")
+    lines.append(table(["net", "what", "best", "median", "cpu (median)", "rounds"], rows))
+    lines.append("")
+    lines.append(table(["net", "step", "best", "median", "goal", "TF 44 / 7.25 ms ÷ best", "result"], verdicts))
+    return lines
+
+
+# --- time to solve through a real server ------------------------------------------------------------
+def start_server():
+    import uvicorn
+
+    from nnblocks.web.playground.app import bind, create_app, tune_process, url_of
+
+    pipeline = tune_process()   # as `nnblocks playground` does
+    listener = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(create_app(pipeline=pipeline), log_level="warning", ws_max_size=2**25))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    return server, thread, url_of(listener).replace("http://", "ws://") + "ws"
+
+
+def solve(url: str, state: dict, limit: float) -> tuple[float | None, int, int]:
+    """Seconds from play to test accuracy >= 0.98 (None past ``limit``), the epoch, the frames seen."""
+    from websockets.sync.client import connect
+
+    with connect(url, max_size=2**25) as socket:
+        socket.send(json.dumps({"type": "configure", "state": state}))
+        seen = 0
+        while seen < 3:   # state, data, frame
+            seen += json.loads(socket.recv())["type"] in ("state", "data", "frame")
+        began = time.perf_counter()
+        socket.send(json.dumps({"type": "play"}))
+        frames_seen, epoch = 0, 0
+        while time.perf_counter() - began < limit:
+            message = json.loads(socket.recv())
+            if message["type"] != "frame":
+                continue
+            frames_seen += 1
+            epoch = message["epoch"]
+            if (message["metrics"].get("test_accuracy") or 0) >= 0.98:
+                return time.perf_counter() - began, epoch, frames_seen
+        socket.send(json.dumps({"type": "pause"}))
+        return None, epoch, frames_seen
+
+
+def solve_benchmark(quick: bool) -> list[str]:
+    server, thread, url = start_server()
+    runs = {
+        "x1, x2, sin x1, sin x2; Adam 0.01": ({"features": ["x1", "x2", "sin(x1)", "sin(x2)"], "learning_rate": 0.01},
+                                              range(3 if quick else 5), 10.0),
+        "x1, x2 only; Adam 0.003 (info)": ({"features": ["x1", "x2"], "learning_rate": 0.003},
+                                           range(1 if quick else 3), 20.0),
+    }
+    rows, lines = [], []
+    solved_main = []
+    try:
+        for label, (extra, seeds, limit) in runs.items():
+            for seed in seeds:
+                state = {"dataset": "spiral", "hidden": [8] * 6, "activation": "tanh", "optimizer": "adam",
+                         "batch_size": 10, "train_ratio": 50, "epochs_per_frame": 5, "seed": seed, **extra}
+                seconds, epoch, count = solve(url, state, limit)
+                if label.startswith("x1, x2, sin"):
+                    solved_main.append(seconds)
+                rows.append([label, str(seed), f"{seconds:.2f} s" if seconds is not None else f"not in {limit:g} s",
+                             str(epoch), str(count)])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    lines.append("2. time to solve the spiral (6 x 8 tanh, batch 10, 5 epochs per frame) through a real server:")
+    lines.append(table(["inputs and optimiser", "seed", "play -> test accuracy >= 0.98", "epoch", "frames"], rows))
+    finished = [value for value in solved_main if value is not None]
+    if finished and len(finished) == len(solved_main):
+        worst = max(finished)
+        lines.append(f"median {statistics.median(finished):.2f} s, slowest {worst:.2f} s; goal under 2 s: "
+                     f"{verdict(worst, 2.0, higher_is_better=False)} (TF Playground: 40 s or more, when it gets there)")
+    else:
+        lines.append("some seeds did not reach 0.98: MISS")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and seeds")
+    parser.add_argument("--skip-solve", action="store_true", help="only the step timings")
+    options = parser.parse_args()
+    began = time.perf_counter()
+    print("nnblocks playground benchmark")
+    for line in machine_lines():
+        if not line.startswith("torch not installed"):   # no torch contenders here
+            print("  " + line)
+    print()
+    for line in step_benchmark(options.quick):
+        print(line)
+    if not options.skip_solve:
+        print()
+        for line in solve_benchmark(options.quick):
+            print(line)
+    print()
+    print(f"Total wall time {time.perf_counter() - began:.0f} s. Compare ratios and best rounds: the lab machine's two "
+          "cores are shared, so medians swing with other work.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""One forward pass over many points at once: the output map, every neuron's map, and the
+scores of the training and test points, all from the same matrix products.
+
+This is ``Sequential.layer_outputs`` for a fixed set of points, laid out for speed:
+
+- **feature-major**: each layer's values are a (units, points) array, so one neuron's map is
+  one contiguous row and the points axis is long (SIMD-friendly);
+- **the bias folded in**: under each layer's values sits a row of ones, and the next layer's
+  matrix is [Wᵀ | b], so ``z = [Wᵀ | b] @ [a; 1]`` is one product with no separate addition;
+- **buffers kept**: the arrays are allocated once per change of data or network, and the
+  common activations (tanh, relu, sigmoid, linear) are applied in place with the same NumPy /
+  SciPy functions as ``nnblocks.blocks.activations``; any other activation calls the library's
+  own ``forward``. A test holds the result equal to ``layer_outputs``;
+- **optional threads**: the points can be cut into column blocks evaluated in parallel
+  (NumPy releases the GIL inside tanh and the matrix products).
+
+The points are whatever the caller stacks: the playground puts the 100 x 100 grid first and
+the training and test rows after it.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy.special import expit
+
+from nnblocks.blocks.registry import ACTIVATIONS
+
+_POOL: ThreadPoolExecutor | None = None
+MINIMUM_BLOCK = 2048   # fewer points per thread than this are not worth a thread
+
+
+def default_threads() -> int:
+    """Two threads where two cores exist: tanh over 10,000 points x every neuron is the map's cost."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nnblocks-plane")
+    return _POOL
+
+
+def activate_in_place(activation, z: np.ndarray) -> None:
+    """z <- f(z) for a feature-major block (units, points), with the library's maths."""
+    name = activation.type_name
+    if type(activation) is not ACTIVATIONS.get(name):   # a subclass may change forward: use it
+        z[...] = activation.forward(z)
+    elif name == "tanh":
+        np.tanh(z, out=z)
+    elif name == "relu":
+        np.maximum(z, 0, out=z)
+    elif name == "sigmoid":
+        expit(z, out=z)   # nnblocks.blocks.activations.sigmoid is expit
+    elif name == "linear":
+        pass
+    elif name == "softmax":   # along the units, which are the first axis here
+        z[...] = activation.forward(z.T).T
+    else:
+        z[...] = activation.forward(z)
+
+
+class PlaneEvaluator:
+    """Evaluate a stack of Dense layers on fixed points, keeping every layer's values.
+
+    Args:
+        features: (M, F) the points after the Inputs block (derived features, scaling).
+        dtype: the network's float type.
+        threads: how many column blocks to evaluate in parallel.
+    """
+
+    def __init__(self, features: np.ndarray, dtype, threads: int = 1) -> None:
+        count, width = features.shape
+        self.count = count
+        self.dtype = np.dtype(dtype)
+        self.inputs = np.ones((width + 1, count), dtype=self.dtype)   # (F + 1, M): features, then ones
+        self.inputs[:width] = features.T
+        self.threads = max(1, min(int(threads), count // MINIMUM_BLOCK or 1))
+        edges = np.linspace(0, count, self.threads + 1).astype(int)
+        self.blocks = [(int(start), int(stop)) for start, stop in zip(edges[:-1], edges[1:])]
+        self.buffers: list[np.ndarray] = []
+        self.shapes: list[int] = []
+
+    def _allocate(self, sizes: list[int]) -> None:
+        if sizes != self.shapes:
+            self.buffers = [np.ones((size + 1, self.count), dtype=self.dtype) for size in sizes]   # (H + 1, M)
+            self.shapes = list(sizes)
+
+    def matrices(self, layers) -> list[np.ndarray]:
+        """[Wᵀ | b] per layer, (H, D + 1): a copy of the weights, so training may go on meanwhile."""
+        found = []
+        for layer in layers:
+            weight = layer.params["weight"]                                  # (D, H)
+            matrix = np.empty((weight.shape[1], weight.shape[0] + 1), dtype=self.dtype)   # (H, D + 1)
+            matrix[:, :-1] = weight.T
+            matrix[:, -1] = layer.params["bias"] if layer.use_bias else 0
+            found.append(matrix)
+        return found
+
+    def run(self, layers, matrices: list[np.ndarray] | None = None) -> list[np.ndarray]:
+        """Every layer's activations, (units, M) each (views: valid until the next run).
+
+        ``matrices`` (from ``matrices(layers)``) evaluate weights taken earlier; the layers then
+        only lend their activations.
+        """
+        matrices = self.matrices(layers) if matrices is None else matrices
+        self._allocate([matrix.shape[0] for matrix in matrices])
+        if len(self.blocks) == 1:
+            self._run_block(layers, matrices, 0, self.count)
+        else:
+            futures = [_pool().submit(self._run_block, layers, matrices, start, stop) for start, stop in self.blocks]
+            for future in futures:
+                future.result()
+        return [buffer[:-1] for buffer in self.buffers]
+
+    def _run_block(self, layers, matrices, start: int, stop: int) -> None:
+        values = self.inputs[:, start:stop]
+        for layer, matrix, buffer in zip(layers, matrices, self.buffers):
+            z = buffer[:-1, start:stop]
+            np.matmul(matrix, values, out=z)        # (H, D + 1) @ (D + 1, m): W^T a + b
+            activate_in_place(layer.activation, z)
+            values = buffer[:, start:stop]

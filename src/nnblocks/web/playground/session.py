@@ -1,0 +1,402 @@
+"""One training session per WebSocket: read the page's messages, train, stream frames back.
+
+Every message is JSON with a ``"type"`` (docs/playground-protocol.md). A message that cannot
+be read, has an unknown type or a bad field gets an ``error`` frame naming what was wrong;
+the session goes on. Nothing a page sends can end the session except closing the socket.
+
+Concurrency, in three rules:
+
+1. The ``Trainer`` (data, network, optimiser) is touched only inside worker threads, and
+   only while holding ``self.lock`` (a ``threading.Lock``), so a training step and a weight
+   edit never interleave, and the event loop never waits on NumPy.
+2. Messages are handled one at a time, in order, by ``run``'s receive loop.
+3. Playing is an asyncio task (``_stream``) that runs one frame's epochs in a thread,
+   sends the frame, then yields (at most ``max_frames_per_second``). ``pause`` clears
+   ``playing`` and sets ``trainer.halt``, so even a frame of many epochs ends after its
+   current epoch; the task then finishes by itself. On disconnect the same happens and the
+   task is awaited, so nothing of the session outlives it by more than one epoch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from nnblocks.errors import NNBlocksError
+from nnblocks.web.playground import frames
+from nnblocks.web.playground.data import check_plane_number, read_table
+from nnblocks.web.playground.explain import explain_point
+from nnblocks.web.playground.exports import export, model_zip
+from nnblocks.web.playground.state import CSV_DATASET, DATA_FIELDS, DATASETS, NETWORK_FIELDS, FieldError, bad, describe
+from nnblocks.web.playground.trainer import Trainer
+
+LOG = logging.getLogger("nnblocks.playground")
+MAX_EDIT = 1e6   # a weight or bias typed into the editor
+# Overlapping a frame's maps with the next epochs pays when the maps are a good part of the work:
+# measured, it wins for 6 layers of 8 (48 units) and loses for TF Playground's 4-2 (6 units).
+PIPELINE_MIN_UNITS = 16
+REBUILDING = DATA_FIELDS | NETWORK_FIELDS
+
+
+class Session:
+    """The state of one browser tab.
+
+    Args:
+        websocket: a Starlette/FastAPI WebSocket, already accepted.
+        session_id: the name under which the app finds this session (model.zip downloads).
+        max_frames_per_second: the fastest the stream sends frames while playing.
+        threads: column blocks for the maps' forward pass (``Trainer``).
+        trainer: a Trainer made beforehand (in a worker thread, so the event loop does not wait for it).
+        pipeline: while playing, compute each frame's maps in a second thread during the next
+            frame's epochs (``advance``); worth it with two cores and a short GIL switch interval
+            (``app.tune_process``).
+    """
+
+    def __init__(self, websocket, session_id: str, max_frames_per_second: float = 60.0,
+                 threads: int | None = None, trainer: Trainer | None = None, pipeline: bool = False) -> None:
+        self.websocket = websocket
+        self.pipeline = pipeline
+        self.id = session_id
+        self.interval = 1.0 / max_frames_per_second
+        self.trainer = trainer if trainer is not None else Trainer(threads=threads)
+        self.lock = threading.Lock()
+        self.playing = False
+        self.stream: asyncio.Task | None = None
+        self.send_lock: asyncio.Lock | None = None
+        self.handlers: dict[str, Callable] = {
+            "configure": self.on_configure, "play": self.on_play, "pause": self.on_pause, "step": self.on_step,
+            "reset": self.on_reset, "regenerate": self.on_regenerate, "set_weight": self.on_set_weight,
+            "set_bias": self.on_set_bias, "points": self.on_points, "upload_csv": self.on_upload_csv,
+            "explain": self.on_explain, "export": self.on_export,
+        }
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def locked(self, function: Callable, *arguments) -> Any:
+        """Call ``function`` holding the trainer's lock (from a worker thread)."""
+        with self.lock:
+            return function(*arguments)
+
+    async def call(self, function: Callable, *arguments) -> Any:
+        """Run ``function`` in a worker thread, holding the trainer's lock."""
+        return await asyncio.to_thread(self.locked, function, *arguments)
+
+    async def send(self, *messages: dict | str) -> None:
+        async with self.send_lock:
+            for message in messages:
+                await self.websocket.send_text(message if isinstance(message, str) else frames.dumps(message))
+
+    async def run(self) -> None:
+        """Read messages until the page goes away; then stop training and return."""
+        self.send_lock = asyncio.Lock()
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    await self.send(frames.error_message("Messages must be JSON text, not binary data.", None,
+                                                         "message"))
+                    continue
+                await self.handle(text)
+        except Exception as error:   # the socket broke mid-send; nothing to tell the page any more
+            if not _is_disconnect(error):
+                LOG.exception("playground session %s ended by an error", self.id)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        self.playing = False
+        self.trainer.halt = True
+        if self.stream is not None:
+            await asyncio.gather(self.stream, return_exceptions=True)
+
+    async def handle(self, text: str) -> None:
+        """One message: parse, check, dispatch; every failure becomes an error frame."""
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            where = f" ({error.msg} at position {error.pos})" if isinstance(error, json.JSONDecodeError) else ""
+            await self.send(frames.error_message(f"The message is not JSON{where}. Send an object such as "
+                                                 '{"type": "play"}.', None, "message"))
+            return
+        if not isinstance(message, dict):
+            await self.send(frames.error_message('A message must be a JSON object with a "type", such as '
+                                                 '{"type": "play"}.', None, "message"))
+            return
+        kind = message.get("type")
+        if not isinstance(kind, str) or kind not in self.handlers:
+            await self.send(frames.error_message(
+                f"'type' must be one of {', '.join(self.handlers)}; got {describe(kind)}.",
+                kind if isinstance(kind, str) else None, "type"))
+            return
+        try:
+            await self.handlers[kind](message)
+        except FieldError as error:
+            await self.send(frames.error_message(str(error), kind, error.field))
+        except NNBlocksError as error:
+            await self.send(frames.error_message(str(error), kind))
+        except Exception as error:
+            if _is_disconnect(error):
+                raise
+            LOG.exception("playground: %s message failed", kind)
+            await self.send(frames.error_message(f"The server could not do this ({type(error).__name__}: {error}). "
+                                                 "The session goes on; try a different setting.", kind))
+
+    # --- what the page is sent ------------------------------------------------------------------------
+    def state_message(self) -> dict:
+        trainer = self.trainer
+        model, state = trainer.model, trainer.state
+        table = trainer.table
+        found = {key: (list(value) if isinstance(value, list) else value) for key, value in state.items()}
+        found.update({
+            "playing": self.playing, "epoch": trainer.epoch,
+            "input_names": list(model.inputs.output_names),
+            "shape": [model.inputs.output_size, *state["hidden"], trainer.design.units],
+            "class_names": trainer.points.class_names, "column_names": trainer.points.column_names,
+            "problems": list(table.problems) if state["dataset"] == CSV_DATASET else [DATASETS[state["dataset"]][0]],
+            "csv": {"features": table.column_names, "target": table.target_name} if table is not None else None,
+        })
+        return {"type": "state", "session_id": self.id, "state": found}
+
+    def frame_text(self) -> str:
+        return self.frame_and_text()[1]
+
+    def snapshot(self, data: bool = True) -> list:
+        """state (+ data) + frame, built under the lock."""
+        messages = [self.state_message()]
+        if data:
+            messages.append(frames.data_message(self.trainer.points))
+        messages.append(self.frame_text())
+        return messages
+
+    def advance(self, pipelined: bool = False) -> tuple[list, bool]:
+        """One frame's worth of training (``epochs_per_frame`` epochs, or fewer at a stop), and what to
+        send: the frame, then ``stopped`` or ``diverged`` when training must stop. Returns (messages, stop).
+
+        ``pipelined``: the frame of the network as it was *before* these epochs is computed in another
+        thread while they train, and sent instead of a frame after them (one frame behind, so the maps'
+        NumPy work overlaps the training's Python); at a stop the frame after them is computed and sent.
+        """
+        trainer = self.trainer
+        state = trainer.state
+        if trainer.divergence is not None:
+            return [self.diverged_message()], True
+        epochs, stop_epochs = state["epochs_per_frame"], state["stop_epochs"]
+        if stop_epochs is not None:
+            epochs = min(epochs, stop_epochs - trainer.epoch)
+            if epochs <= 0:
+                return [self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, the "
+                                             f"stop condition ({stop_epochs} epochs).")], True
+        earlier = None
+        if pipelined:
+            snapshot = trainer.snapshot()
+            earlier = _frame_pool().submit(self.frame_and_text, snapshot)
+        try:
+            trainer.train_epochs(epochs)
+        finally:
+            earlier_loss, earlier_text = earlier.result() if earlier is not None else (None, None)
+        stop_loss = state["stop_loss"]
+        reached = stop_epochs is not None and trainer.epoch >= stop_epochs
+        if earlier is not None and trainer.divergence is None and not reached and not _at_most(earlier_loss, stop_loss):
+            return [earlier_text], False
+        loss, text = self.frame_and_text()
+        messages: list = [text]
+        if trainer.divergence is not None:
+            messages.append(self.diverged_message())
+        elif reached:
+            messages.append(self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, "
+                                                 f"the stop condition ({stop_epochs} epochs)."))
+        elif _at_most(loss, stop_loss) or _at_most(earlier_loss, stop_loss):
+            messages.append(self.stopped_message("target loss reached", f"The training loss is {loss:.4g} at epoch "
+                                                 f"{trainer.epoch}, at or below the target {stop_loss:g}."))
+        else:
+            return messages, False
+        return messages, True
+
+    def frame_and_text(self, snapshot=None) -> tuple[float | None, str]:
+        """The training loss and the frame's JSON text (of ``snapshot``, or of the network now)."""
+        frame = self.trainer.frame(snapshot)
+        return frame["train_loss"], frames.frame_text(frame)
+
+    def stopped_message(self, reason: str, text: str) -> dict:
+        return {"type": "stopped", "reason": reason, "message": text, "epoch": self.trainer.epoch}
+
+    def diverged_message(self) -> dict:
+        divergence = self.trainer.divergence
+        return {"type": "diverged", "message": divergence.message, "epoch": divergence.epoch,
+                "learning_rate": divergence.learning_rate,
+                "suggested_learning_rate": divergence.suggested_learning_rate}
+
+    # --- playing --------------------------------------------------------------------------------------
+    async def _stream(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_frame = loop.time()
+        behind = False   # the last frame sent shows the network one frame's epochs ago (pipelined)
+        try:
+            while self.playing:
+                pipelined = self.pipeline and sum(self.trainer.state["hidden"]) >= PIPELINE_MIN_UNITS
+                messages, stop = await self.call(self.advance, pipelined)
+                behind = pipelined and not stop
+                if stop:
+                    self.playing = False
+                    messages.append(await self.call(self.state_message))
+                await self.send(*messages)
+                next_frame = max(next_frame + self.interval, loop.time())
+                await asyncio.sleep(next_frame - loop.time())   # yields even when no time is left
+            if behind:   # paused: show where training really got to
+                await self.send(await self.call(self.frame_text))
+        except Exception as error:
+            self.playing = False
+            if not _is_disconnect(error):
+                LOG.exception("playground: the training stream of session %s failed", self.id)
+                await self.send(frames.error_message(f"Training stopped: {type(error).__name__}: {error}", "play"))
+
+    async def stop_playing(self) -> None:
+        """Pause and wait until the stream's last frame has been sent."""
+        self.playing = False
+        self.trainer.halt = True
+        if self.stream is not None:
+            await asyncio.gather(self.stream, return_exceptions=True)
+            self.stream = None
+
+    # --- the messages -------------------------------------------------------------------------------
+    async def on_configure(self, message: dict) -> None:
+        if not isinstance(message.get("state"), dict):   # nothing to apply: the error alone
+            raise bad("state", "an object of settings to change, e.g. {\"learning_rate\": 0.01}",
+                      message.get("state"))
+        current = self.trainer.state
+        if any(message["state"][key] != current.get(key) for key in set(message["state"]) & REBUILDING):
+            await self.stop_playing()   # before the change: a stream frame must not train the new network
+        model = self.trainer.model
+
+        def configure():
+            errors = self.trainer.configure(message["state"])
+            return errors, self.trainer.model is not model
+
+        errors, rebuilt = await self.call(configure)
+        if rebuilt:   # a new network starts paused, as in TF Playground
+            await self.stop_playing()
+        for error in errors:
+            await self.send(frames.error_message(str(error), "configure", error.field))
+        await self.send(*await self.call(self.snapshot))
+
+    async def on_play(self, message: dict) -> None:
+        self.trainer.halt = False
+        self.playing = True
+        if self.stream is None or self.stream.done():
+            self.stream = asyncio.create_task(self._stream())
+        await self.send(await self.call(self.state_message))
+
+    async def on_pause(self, message: dict) -> None:
+        await self.stop_playing()
+        await self.send(await self.call(self.state_message))
+
+    async def on_step(self, message: dict) -> None:
+        await self.stop_playing()
+        self.trainer.halt = False
+        messages, _ = await self.call(self.advance)
+        await self.send(*messages)
+
+    async def on_reset(self, message: dict) -> None:
+        await self.stop_playing()
+        await self.call(self.trainer.reset)
+        await self.send(*await self.call(self.snapshot, False))
+
+    async def on_regenerate(self, message: dict) -> None:
+        await self.stop_playing()
+        await self.call(self.trainer.regenerate)
+        await self.send(*await self.call(self.snapshot))
+
+    async def on_set_weight(self, message: dict) -> None:
+        layer, source, target = (_index(message, name) for name in ("layer", "source", "target"))
+        value = _edit_value(message)
+        await self.call(self.trainer.set_weight, layer, source, target, value)
+        await self.send(await self.call(self.frame_text))
+
+    async def on_set_bias(self, message: dict) -> None:
+        layer, unit = _index(message, "layer"), _index(message, "unit")
+        value = _edit_value(message)
+        await self.call(self.trainer.set_bias, layer, unit, value)
+        await self.send(await self.call(self.frame_text))
+
+    async def on_points(self, message: dict) -> None:
+        action = message.get("action")
+        if action not in ("add", "erase"):
+            raise bad("action", "'add' or 'erase'", action)
+        x, y = check_plane_number("x", message.get("x")), check_plane_number("y", message.get("y"))
+        label = check_plane_number("label", message.get("label")) if action == "add" else None
+        radius = message.get("radius", 0.5)
+        radius = check_plane_number("radius", radius)
+        if radius <= 0:
+            raise bad("radius", "a positive distance on the plane", radius)
+        await self.call(self.trainer.edit_points, action, x, y, label, radius)
+        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_text()])
+        await self.send(*messages)
+
+    async def on_upload_csv(self, message: dict) -> None:
+        table = await asyncio.to_thread(read_table, message.get("text"), message.get("features"),
+                                        message.get("target"))
+        await self.stop_playing()
+        await self.call(self.trainer.use_table, table)
+        await self.send(*await self.call(self.snapshot))
+
+    async def on_explain(self, message: dict) -> None:
+        x, y = check_plane_number("x", message.get("x")), check_plane_number("y", message.get("y"))
+        found = await self.call(explain_point, self.trainer, x, y)
+        await self.send({"type": "explain", **found})
+
+    async def on_export(self, message: dict) -> None:
+        format_name = message.get("format")
+        if format_name not in ("python", "torch", "model"):
+            raise bad("format", "'python', 'torch' or 'model'", format_name)
+        found = await self.call(export, self.trainer, format_name)
+        await self.send({"type": "export", **found})
+
+    def model_zip(self) -> bytes:
+        """model.json + model.safetensors zipped (for GET /api/sessions/{id}/model.zip; call from a thread)."""
+        return self.locked(model_zip, self.trainer)
+
+
+_FRAME_POOL: ThreadPoolExecutor | None = None
+
+
+def _frame_pool() -> ThreadPoolExecutor:
+    global _FRAME_POOL
+    if _FRAME_POOL is None:
+        _FRAME_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nnblocks-frame")
+    return _FRAME_POOL
+
+
+def _at_most(loss: float | None, target: float | None) -> bool:
+    return target is not None and loss is not None and math.isfinite(loss) and loss <= target
+
+
+def _index(message: dict, name: str) -> int:
+    value = message.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise bad(name, "a whole number, 0 or more", value)
+    return value
+
+
+def _edit_value(message: dict) -> float:
+    value = message.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or abs(value) > MAX_EDIT:
+        raise bad("value", f"a number from {-MAX_EDIT:g} to {MAX_EDIT:g}", value)
+    return float(value)
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    """The page went away (closed tab, dropped connection): not a failure of ours."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return bool(names & {"WebSocketDisconnect", "ConnectionClosed", "ClientDisconnected", "CancelledError"}) or \
+        (isinstance(error, RuntimeError) and ("close message" in str(error) or "disconnect" in str(error).lower()))

@@ -1,0 +1,346 @@
+"""The playground page in a real browser: Debian's Chromium driven by Playwright.
+
+The real server runs in-process (uvicorn in a thread, on a free 127.0.0.1 port) with the app
+factory of ``nnblocks.web.playground.app``; each test opens its own page, so its own WebSocket
+session. The page keeps what it last received in ``window.nnblocksPlayground`` (state, data,
+frame), which the tests read; everything else goes through the page as a learner uses it:
+clicks, the keyboard, file pickers and downloads.
+
+Chromium is Debian's package (``apt-get install chromium``; ``.ci/run`` installs it when missing),
+never a browser that Playwright downloads. Screenshots go to /tmp/playground-shots/.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SHOTS = Path("/tmp/playground-shots")
+
+if not CHROMIUM.exists():
+    pytest.skip("the browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="the browser tests need Playwright's Python package (pip install playwright)")
+uvicorn = pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
+try:
+    app_module = importlib.import_module("nnblocks.web.playground.app")
+except ImportError as error:  # the server is not there (yet): nothing to drive
+    pytest.skip(f"the playground server module nnblocks.web.playground.app cannot be imported ({error})",
+                allow_module_level=True)
+
+
+def make_app():
+    for name in ("create_app", "make_app", "build_app", "app_factory"):
+        factory = getattr(app_module, name, None)
+        if callable(factory):
+            return factory()
+    if getattr(app_module, "app", None) is not None:
+        return app_module.app
+    pytest.skip("nnblocks.web.playground.app has no app factory (create_app)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(make_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="playground-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the playground server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+class Page:
+    """One browser tab on the playground, with the console errors it logged."""
+
+    def __init__(self, browser, base_url: str, query: str = ""):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 940}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.errors: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.base_url = base_url
+        self.open(query)
+
+    def open(self, query: str = "") -> None:
+        self.page.goto(self.base_url + "/" + query)
+        self.wait_for_frame()
+
+    def js(self, expression: str, argument=None):
+        return self.page.evaluate(expression, argument)
+
+    def wait(self, expression: str, argument=None, timeout: float = 15_000) -> None:
+        self.page.wait_for_function(expression, arg=argument, timeout=timeout)
+
+    def wait_for_frame(self) -> None:
+        self.wait("() => { const p = window.nnblocksPlayground; return p && p.state && p.data && p.frame; }")
+
+    def frame(self) -> dict:
+        return self.js("() => window.nnblocksPlayground.frame")
+
+    def state(self) -> dict:
+        return self.js("() => window.nnblocksPlayground.state")
+
+    def epoch(self) -> int:
+        return self.js("() => window.nnblocksPlayground.frame?.epoch")
+
+    def canvas_pixels(self, selector: str) -> dict:
+        """A fingerprint of a canvas's pixels: how many are painted, how many distinct colours, a checksum."""
+        return self.js(CANVAS_FINGERPRINT, selector)
+
+    def wait_for_canvas_change(self, selector: str, before: dict) -> None:
+        self.wait(f"(before) => JSON.stringify(({CANVAS_FINGERPRINT})({selector!r})) !== JSON.stringify(before)", before)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / name), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_page(browser, base_url, shots):
+    pages: list[Page] = []
+
+    def opener(query: str = "") -> Page:
+        page = Page(browser, base_url, query)
+        pages.append(page)
+        return page
+
+    yield opener
+    errors = [error for page in pages for error in page.errors]
+    for page in pages:
+        page.close()
+    assert errors == [], f"the page logged errors: {errors}"
+
+
+CANVAS_FINGERPRINT = """(selector) => {
+    const canvas = document.querySelector(selector);
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0, checksum = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        painted++;
+        colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        checksum = (checksum * 31 + data[i] * 7 + data[i + 1] * 3 + data[i + 2] + i) % 1000000007;
+    }
+    return {painted, colours: colours.size, checksum};
+}"""
+
+QUICK = "?dataset=circle&hidden=4,2&features=x1,x2&seed=3&learning_rate=0.03&optimizer=adam&epochs_per_frame=5"
+
+
+def test_the_page_loads_without_console_errors(open_page):
+    tab = open_page()
+    page = tab.page
+    assert page.title() == "nnblocks playground"
+    assert page.locator("#datasets .dataset").count() >= 6
+    assert page.locator(".feature").count() == 7
+    hidden = tab.state()["hidden"]
+    assert page.locator(".hidden-neuron").count() == sum(hidden)
+    assert page.locator(".output-node").count() >= 1
+    assert page.locator("svg.links path.link").count() > 0
+    assert page.locator("#train-loss").inner_text() not in ("", "–")
+    assert "seed=" in page.url and "dataset=" in page.url        # the state went into the address bar
+    heatmap = tab.canvas_pixels("#output-heatmap")
+    assert heatmap["painted"] == 100 * 100 and heatmap["colours"] > 10   # the output map is painted
+    # Nothing comes from another host: every request the page made went to our server.
+    requests = page.evaluate("() => performance.getEntriesByType('resource').map((entry) => entry.name)")
+    assert all(url.startswith(tab.base_url) for url in requests), requests
+    tab.shot("01-loaded.png")
+
+
+def test_play_trains_and_the_loss_falls(open_page):
+    tab = open_page(QUICK)
+    page = tab.page
+    before = tab.frame()["train_loss"]
+    assert tab.epoch() == 0
+    page.locator("body").press("Space")                           # the keyboard: space is play/pause
+    tab.wait("() => window.nnblocksPlayground.frame?.epoch >= 100", timeout=30_000)
+    page.locator("body").press("Space")
+    assert page.locator("#play").get_attribute("aria-pressed") == "false"
+    tab.wait("() => !window.nnblocksPlayground.playing")
+    after = tab.frame()["train_loss"]
+    assert after < 0.7 * before, (before, after)
+    epoch_text = page.locator("#epoch").inner_text()
+    assert epoch_text.replace(",", "").lstrip("0") != ""
+    page.locator("#show_test").check()
+    tab.wait("() => window.nnblocksPlayground.state?.show_test === true")
+    # The chain-rule view: click a point of the output map.
+    page.locator("#output-points").click(position={"x": 200, "y": 110})
+    page.locator("#explain").wait_for(state="visible")
+    assert page.locator("#explain-body").inner_text().strip() != ""
+    tab.shot("02-trained.png")
+
+
+def test_toggling_a_feature_resets_the_net(open_page):
+    tab = open_page(QUICK)
+    page = tab.page
+    page.locator("#step").click()
+    tab.wait("() => window.nnblocksPlayground.frame?.epoch > 0")
+    page.locator('.feature[data-feature="x1^2"]').click()
+    tab.wait("() => window.nnblocksPlayground.state?.features.includes('x1^2')")
+    tab.wait("() => window.nnblocksPlayground.frame?.epoch === 0 && window.nnblocksPlayground.frame?.weights[0].length === 3")
+    assert page.locator('.feature[data-feature="x1^2"]').get_attribute("aria-pressed") == "true"
+    assert "x1^2" in page.url
+    # The layer controls change the network too.
+    page.locator("#add-layer").click()
+    tab.wait("() => window.nnblocksPlayground.state?.hidden.length === 3")
+    assert page.locator(".hidden-neuron").count() == sum(tab.state()["hidden"])
+
+
+def test_a_shared_url_restores_the_same_network(open_page):
+    first = open_page("?dataset=xor&hidden=3,2&noise=10&seed=11")
+    shared_url = first.page.url
+    frame, data = first.frame(), first.js("() => window.nnblocksPlayground.data")
+    second = open_page(shared_url.removeprefix(first.base_url + "/"))
+    assert second.page.url == shared_url
+    again = second.frame()
+    assert again["epoch"] == 0
+    assert again["weights"] == frame["weights"] and again["biases"] == frame["biases"]
+    assert again["train_loss"] == frame["train_loss"] and again["test_loss"] == frame["test_loss"]
+    assert second.js("() => window.nnblocksPlayground.data") == data
+    # Classroom mode: controls named in hide= are gone.
+    third = open_page("?dataset=xor&hide=noise,regenerate,optimizer")
+    assert not third.page.locator("#noise").is_visible()
+    assert not third.page.locator("#regenerate").is_visible()
+    assert not third.page.locator("#optimizer").is_visible()
+    assert third.page.locator("#learning_rate").is_visible()
+    assert "hide=noise,regenerate,optimizer" in third.page.url
+
+
+def test_a_diverging_network_shows_the_cause_and_resets_at_a_lower_rate(open_page):
+    tab = open_page("?dataset=plane&hidden=8,8,8&activation=relu&learning_rate=3&seed=2")
+    page = tab.page
+    page.locator("#play").click()
+    banner = page.locator("#banner")
+    banner.wait_for(state="visible")
+    assert "learning rate" in banner.inner_text()
+    assert page.locator("#play").get_attribute("aria-pressed") == "false"
+    tab.shot("05-diverged.png")
+    page.locator("#banner-action").click()          # "Reset at learning rate 0.3"
+    tab.wait("() => window.nnblocksPlayground.state?.learning_rate < 3 && window.nnblocksPlayground.frame?.epoch === 0")
+    tab.wait("() => window.nnblocksPlayground.frame?.train_loss !== null")
+    assert not banner.is_visible()
+    assert "learning_rate=0.3" in page.url
+
+
+def test_csv_upload_shows_the_points(open_page, tmp_path):
+    draw = random.Random(0)
+    rows = ["height,weight,kind"]
+    for i in range(60):
+        kind = i % 2       # two overlapping clouds of people, in centimetres and kilograms
+        rows.append(f"{draw.gauss(165 + 12 * kind, 6):.1f},{draw.gauss(60 + 14 * kind, 7):.1f},{kind}")
+    csv = tmp_path / "people.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    tab = open_page()
+    page = tab.page
+    before = tab.canvas_pixels("#output-points")
+    page.locator(".upload summary").click()
+    page.locator("#csv-file").set_input_files(str(csv))
+    page.locator("#csv-columns").wait_for(state="visible")
+    assert page.locator("#csv-features input:checked").evaluate_all("(boxes) => boxes.map((b) => b.value)") == \
+        ["height", "weight"]
+    assert page.locator("#csv-target").input_value() == "kind"
+    page.locator("#csv-use").click()
+    tab.wait("() => window.nnblocksPlayground.pointCount === 60")
+    tab.wait("() => window.nnblocksPlayground.frame && window.nnblocksPlayground.frame?.epoch === 0")
+    after = tab.canvas_pixels("#output-points")
+    assert after != before and after["painted"] > 0
+    # The toggles keep their meaning (x1, x2, x1², ...) under the table's own column names.
+    assert page.locator(".feature-label").all_inner_texts()[:3] == ["height", "weight", "height²"]
+    tab.shot("03-csv.png")
+
+
+def test_editing_a_weight_changes_the_heatmap(open_page):
+    tab = open_page(QUICK)
+    page = tab.page
+    before = tab.canvas_pixels("#output-heatmap")
+    # A link: hovering shows its value, clicking opens the editor for that one weight.
+    link = page.locator("svg.links path.hit").first
+    link.dispatch_event("mouseenter", {"clientX": 400, "clientY": 300})
+    assert "Weight" in page.locator("#hovercard").inner_text()
+    link.dispatch_event("click")
+    page.locator("#editor").wait_for(state="visible")
+    page.locator("#editor-field-0").fill("4.5")
+    tab.shot("04-edit-weight.png")
+    page.locator("#editor-apply").click()
+    tab.wait("() => window.nnblocksPlayground.frame?.weights[0][0][0] === 4.5")
+    tab.wait_for_canvas_change("#output-heatmap", before)
+    # The output bias: click the output node, change the bias.
+    middle = tab.canvas_pixels("#output-heatmap")
+    page.locator(".output-node").first.click()
+    page.locator("#editor-field-0").fill("-3")
+    page.locator("#editor-field-0").press("Enter")
+    tab.wait("() => window.nnblocksPlayground.frame?.biases.at(-1)[0] === -3")
+    tab.wait_for_canvas_change("#output-heatmap", middle)
+
+
+def test_export_downloads_runnable_code(open_page, tmp_path):
+    tab = open_page("?dataset=gauss&hidden=2&features=x1,x2&seed=5")
+    page = tab.page
+    with page.expect_download() as python_download:
+        page.locator('[data-export="python"]').click()
+    script = tmp_path / python_download.value.suggested_filename
+    python_download.value.save_as(script)
+    assert script.suffix == ".py"
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "MPLBACKEND": "Agg"})
+    assert result.returncode == 0, result.stderr[-2000:]
+
+    with page.expect_download() as model_download:
+        page.locator('[data-export="model"]').click()
+    archive = tmp_path / model_download.value.suggested_filename
+    model_download.value.save_as(archive)
+    names = zipfile.ZipFile(io.BytesIO(archive.read_bytes())).namelist()
+    assert any(name.endswith("model.json") for name in names), names
+    assert any(name.endswith("model.safetensors") for name in names), names
+
+    with page.expect_download() as torch_download:
+        page.locator('[data-export="torch"]').click()
+    torch_script = tmp_path / ("torch-" + torch_download.value.suggested_filename)
+    torch_download.value.save_as(torch_script)
+    compile(torch_script.read_text(), str(torch_script), "exec")   # valid Python; running it needs torch
+    assert "torch" in torch_script.read_text()
