@@ -238,7 +238,7 @@ def test_disconnect_while_playing_ends_the_session(client, app):
     assert session_id not in app.state.sessions
 
 
-def test_the_overlapped_stream_ends_on_the_real_state(tmp_path):
+def test_the_overlapped_stream_ends_on_the_real_state():
     """`nnblocks playground` overlaps each frame's maps with the next epochs (one frame behind);
     pausing, a stop and a divergence must still show where training really got to."""
     app = create_app(max_frames_per_second=500, pipeline=True)
@@ -549,7 +549,6 @@ def test_the_maps_forward_pass_equals_layer_outputs():
     trainer = Trainer(threads=1)
     trainer.configure({"hidden": [5, 4, 3], "activation": "elu", "features": ["x1", "x2", "sin(x1)"]})
     trainer.train_epochs(2)
-    expected = trainer.model.layer_outputs(trainer.grid_rows())
     names = [layer.name for layer in trainer.model.layers]
     features = trainer.model.inputs.transform(trainer.grid_rows()).astype(np.float32)
     for activation in ("elu", "relu", "sigmoid", "tanh", "softplus"):
