@@ -100,3 +100,14 @@ def metrics_table(metrics: dict[str, dict[str, float]], title: str = "Metrics") 
     for split, values in metrics.items():
         table.add_row(split, *(format_number(values[name]) if name in values else "-" for name in names))
     return table
+
+
+def data_source(dataset: str | None, csv, target: str | None) -> str | None:
+    """The built-in data set to use (None for a CSV file), after checking the three options go together."""
+    if csv is not None and dataset is not None:
+        raise fail("give either --dataset or --csv, not both.")
+    if csv is None and target is not None:
+        raise fail("--target names a column of a CSV file; give --csv PATH as well.")
+    if csv is not None and not target:
+        raise fail("--csv needs --target COLUMN, the name of the column to predict.")
+    return None if csv is not None else (dataset or "spiral")

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from nnblocks.analysis.engine_comparison import (ENGINE_NAMES, EngineComparison, compare_engines, format_bytes,
                                                  format_duration)
-from nnblocks.cli.common import fail, friendly_errors, option_wording, stderr_console, stdout_console
+from nnblocks.cli.common import data_source, fail, friendly_errors, option_wording, stderr_console, stdout_console
 from nnblocks.cli.train import make_spec
 from nnblocks.errors import NNBlocksError
 from nnblocks.runs import ACTIVATION_NAMES, OPTIMIZER_NAMES, suggested_training
@@ -68,13 +68,7 @@ def compare_engines_command(
     Examples: `nnblocks compare-engines`, `nnblocks compare-engines --dataset digits --hidden 256,128
     --epochs 20 --batch-size 128`, `nnblocks compare-engines --csv data.csv --target label --device cuda`.
     """
-    if csv is not None and dataset is not None:
-        raise fail("give either --dataset or --csv, not both.")
-    if csv is None and target is not None:
-        raise fail("--target names a column of a CSV file; give --csv PATH as well.")
-    if csv is not None and not target:
-        raise fail("--csv needs --target COLUMN, the name of the column to predict.")
-    dataset = None if csv is not None else (dataset or "spiral")
+    dataset = data_source(dataset, csv, target)
     training = suggested_training(dataset)
     try:
         spec = make_spec(

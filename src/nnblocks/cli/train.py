@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from nnblocks.cli.common import fail, friendly_errors, metrics_table, option_wording, stderr_console, stdout_console
+from nnblocks.cli.common import data_source, fail, friendly_errors, metrics_table, option_wording, stderr_console, stdout_console
 from nnblocks.errors import NNBlocksError
 from nnblocks.runs import (ACTIVATION_NAMES, OPTIMIZER_NAMES, RunSpec, parse_hidden, prepare_run, suggested_training,
                            train_run)
@@ -103,13 +103,7 @@ def train(
     Examples: `nnblocks train`, `nnblocks train --dataset xor --hidden 8 --epochs 100`,
     `nnblocks train --csv data.csv --target label`.
     """
-    if csv is not None and dataset is not None:
-        raise fail("give either --dataset or --csv, not both.")
-    if csv is None and target is not None:
-        raise fail("--target names a column of a CSV file; give --csv PATH as well.")
-    if csv is not None and not target:
-        raise fail("--csv needs --target COLUMN, the name of the column to predict.")
-    dataset = None if csv is not None else (dataset or "spiral")
+    dataset = data_source(dataset, csv, target)
     training = suggested_training(dataset)
     try:
         spec = make_spec(
