@@ -33,11 +33,11 @@ from nnblocks.web.playground import frames
 from nnblocks.web.playground.data import check_plane_number, read_table
 from nnblocks.web.playground.explain import explain_point
 from nnblocks.web.playground.exports import export, model_zip
-from nnblocks.web.playground.state import CSV_DATASET, DATA_FIELDS, DATASETS, NETWORK_FIELDS, FieldError, bad, describe
+from nnblocks.web.playground.state import (CSV_DATASET, DATA_FIELDS, DATASETS, NETWORK_FIELDS, FieldError, bad,
+                                           describe, read_edit_value, read_index)
 from nnblocks.web.playground.trainer import Trainer
 
 LOG = logging.getLogger("nnblocks.playground")
-MAX_EDIT = 1e6   # a weight or bias typed into the editor
 # Overlapping a frame's maps with the next epochs pays when the maps are a good part of the work:
 # measured, it wins for 6 layers of 8 (48 units) and loses for TF Playground's 4-2 (6 units).
 PIPELINE_MIN_UNITS = 16
@@ -315,14 +315,14 @@ class Session:
         await self.send(*await self.call(self.snapshot))
 
     async def on_set_weight(self, message: dict) -> None:
-        layer, source, target = (_index(message, name) for name in ("layer", "source", "target"))
-        value = _edit_value(message)
+        layer, source, target = (read_index(message, name) for name in ("layer", "source", "target"))
+        value = read_edit_value(message)
         await self.call(self.trainer.set_weight, layer, source, target, value)
         await self.send(await self.call(self.frame_text))
 
     async def on_set_bias(self, message: dict) -> None:
-        layer, unit = _index(message, "layer"), _index(message, "unit")
-        value = _edit_value(message)
+        layer, unit = read_index(message, "layer"), read_index(message, "unit")
+        value = read_edit_value(message)
         await self.call(self.trainer.set_bias, layer, unit, value)
         await self.send(await self.call(self.frame_text))
 
@@ -376,23 +376,6 @@ def _frame_pool() -> ThreadPoolExecutor:
 
 def _at_most(loss: float | None, target: float | None) -> bool:
     return target is not None and loss is not None and math.isfinite(loss) and loss <= target
-
-
-def _index(message: dict, name: str) -> int:
-    value = message.get(name)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise bad(name, "a whole number, 0 or more", value)
-    return value
-
-
-def _edit_value(message: dict) -> float:
-    value = message.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or abs(value) > MAX_EDIT:
-        raise bad("value", f"a number from {-MAX_EDIT:g} to {MAX_EDIT:g}", value)
-    return float(value)
 
 
 def _is_disconnect(error: BaseException) -> bool:

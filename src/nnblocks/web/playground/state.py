@@ -39,7 +39,7 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adam
 REGULARIZATIONS = ("none", "l1", "l2")
 PROBLEMS = ("classification", "regression")
 # The playground's loss names -> the problems they suit. How each maps onto nnblocks losses
-# and output layers is decided in trainer.py (``output_design``).
+# and output layers is decided in outcomes.py (``output_design``).
 LOSSES: dict[str, tuple[str, ...]] = {
     "cross_entropy": ("classification",),
     "squared_error": ("classification", "regression"),
@@ -268,3 +268,25 @@ def _classes_of(name: str, problem: str) -> int | None:
 # the 20-grid, and one forward pass over the 100 x 100 points gives both.
 OUTPUT_RESOLUTION = 100
 NEURON_RESOLUTION = 20
+
+
+MAX_EDIT = 1e6   # a weight or bias typed into the editor
+
+
+def read_index(message: dict, name: str) -> int:
+    """A message field that must be a position (layer, unit, source, target): an int >= 0."""
+    value = message.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise bad(name, "a whole number, 0 or more", value)
+    return value
+
+
+def read_edit_value(message: dict) -> float:
+    """The number a learner typed for a weight or bias: finite and at most MAX_EDIT in size."""
+    value = message.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or abs(value) > MAX_EDIT:
+        raise bad("value", f"a number from {-MAX_EDIT:g} to {MAX_EDIT:g}", value)
+    return float(value)
