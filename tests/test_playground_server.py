@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from nnblocks import Sequential, get_activation
 from nnblocks.cli.main import app as cli_app
 from nnblocks.web.playground import Trainer, create_app
-from nnblocks.web.playground.grid import PlaneEvaluator
+from nnblocks.web.playground.grid import PlaneEvaluator, tanh_for_pictures
 from nnblocks.web.playground.state import FEATURES, LIMITS
 
 NEURON_CELLS = 20 * 20
@@ -57,11 +57,34 @@ async def _receive_within(ws, seconds: float):
 def receive(ws, seconds: float = 30.0) -> dict:
     """The next message, or a failure after ``seconds`` (TestClient's own receive waits forever)."""
     if not hasattr(ws, "_send_rx"):   # another Starlette: no timeout, but the same message
-        return ws.receive_json()
+        return unpack(ws.receive_json())
     message = ws.portal.call(_receive_within, ws, seconds)
     if message["type"] == "websocket.close":
         raise AssertionError(f"the server closed the socket: {message}")
-    return json.loads(message["text"])
+    return unpack(json.loads(message["text"]))
+
+
+def unpack(message: dict) -> dict:
+    """A frame read as the protocol document says (and as main.js does): nested weights and biases from
+    ``parameters`` and ``layer_shapes``, and one map per neuron from each layer's string of maps."""
+    if message["type"] != "frame":
+        return message
+    values, start = floats(message["parameters"]), 0
+    message["weights"], message["biases"] = [], []
+    for inputs, units in message["layer_shapes"]:
+        message["weights"].append(values[start:start + inputs * units].reshape(inputs, units).tolist())
+        start += inputs * units
+        message["biases"].append(values[start:start + units].tolist())
+        start += units
+    assert start == len(values), "parameters and layer_shapes disagree"
+    cells = message["neuron_resolution"] ** 2
+
+    def maps(text: str) -> list[str]:
+        grids = floats(text).reshape(-1, cells)
+        return [base64.b64encode(grid.astype("<f4").tobytes()).decode("ascii") for grid in grids]
+    message["neurons"] = {"inputs": maps(message["neurons"]["inputs"]),
+                          "hidden": [maps(layer) for layer in message["neurons"]["hidden"]]}
+    return message
 
 
 def until(ws, kind: str, limit: int = 2000) -> tuple[dict, list[dict]]:
@@ -458,7 +481,7 @@ def test_model_export_and_download_load_with_sequential(client, tmp_path):
         model = Sequential.load(folder)
         weights = [model.layers[i].params["weight"] for i in range(3)]
         assert [w.shape for w in weights] == [(2, 4), (4, 2), (2, 1)]
-        assert np.allclose(weights[0], frame["weights"][0], atol=1e-5)   # frames round to 5 decimals
+        assert np.array_equal(weights[0], frame["weights"][0])   # frames carry float32 exactly
         assert set(model.predict(np.array([[2.0, 2.0], [-2.0, -2.0]]))) <= {0, 1}
 
 
@@ -559,6 +582,36 @@ def test_the_maps_forward_pass_equals_layer_outputs():
             outputs = PlaneEvaluator(features, np.float32, threads=threads).run(trainer.model.layers)
             for name, values in zip(names, outputs):
                 assert np.allclose(values.T, expected[name], atol=2e-5), (activation, threads, name)
+
+
+def test_the_pictures_tanh_is_within_2e_7_of_numpy_and_the_data_rows_are_exact():
+    z = np.concatenate([np.linspace(-12, 12, 200_001), [0.0, -0.0, 1e-30, -1e-30, 44.0, -44.0, 90.0, -90.0, 1e30,
+                                                        -1e30, np.inf, -np.inf]]).astype(np.float32)
+    fast = z.copy()
+    tanh_for_pictures(fast)
+    assert np.max(np.abs(fast.astype(np.float64) - np.tanh(z.astype(np.float64)))) <= 2e-7
+    assert fast[-2] == 1 and fast[-1] == -1 and np.all(np.abs(fast) <= 1)
+    nan = np.array([np.nan], np.float32)
+    tanh_for_pictures(nan)
+    assert np.isnan(nan[0])
+    # The rows after exact_from (the training and test points) go through np.tanh itself: equal bit for bit.
+    trainer = Trainer(threads=1)
+    trainer.configure({"hidden": [6, 5], "activation": "tanh"})
+    trainer.train_epochs(3)
+    grid = trainer.model.inputs.transform(trainer.grid_rows()).astype(np.float32)
+    features = np.vstack([grid, trainer.f_train])
+    expected = trainer.model.layer_outputs(trainer.grid_rows())
+    for threads in (1, 3):
+        evaluator = PlaneEvaluator(features, np.float32, threads=threads, exact_from=len(grid))
+        outputs = evaluator.run(trainer.model.layers)
+        for layer, values in zip(trainer.model.layers, outputs):
+            exact = np.tanh(evaluator.matrices([layer])[0] @ np.vstack([
+                (evaluator.inputs if layer is trainer.model.layers[0] else previous)[:-1, len(grid):],
+                np.ones((1, len(trainer.f_train)), np.float32)]))
+            if layer is not trainer.model.layers[-1]:
+                assert np.array_equal(values[:, len(grid):], exact), threads
+            assert np.allclose(values[:, :len(grid)].T, expected[layer.name], atol=1e-5)
+            previous = np.vstack([values, np.ones((1, values.shape[1]), np.float32)])
 
 
 # --- the command ----------------------------------------------------------------------------------------------------

@@ -98,7 +98,11 @@ class Network:
         return self
 
     def _index_parameters(self) -> None:
-        # Flat views onto every layer's dicts, built once: the hot path then never rebuilds them.
+        # One flat buffer behind all the parameters and one behind all the gradients: an elementwise
+        # optimiser then updates the whole network in one NumPy call per operation instead of one per
+        # array (a 6 x 8 net has 14 arrays; Adam makes ~11 calls for each). See Optimizer.step_contiguous.
+        self.flat_parameters, self.flat_gradients, self.parameter_layout = share_one_buffer(self.layers, self.dtype)
+        # Dicts of views onto every layer's arrays, built once: the hot path then never rebuilds them.
         self.parameters = {f"{layer.name}.{key}": value for layer in self.layers for key, value in layer.params.items()}
         self.gradients = {f"{layer.name}.{key}": layer.grads[key] for layer in self.layers for key in layer.params}
         self.buffers = {f"{layer.name}.{key}": value for layer in self.layers for key, value in layer.buffers.items()}
@@ -143,7 +147,11 @@ class Network:
         """One step of gradient descent on one batch: forward, loss, backward, optimiser update."""
         loss, scores = self.compute_loss(x, targets, training=True)
         self.backward(self.loss.backward())
-        self.optimizer.step(self.parameters, self.gradients)
+        optimizer = self.optimizer
+        if self.parameter_layout is not None and optimizer.elementwise:
+            optimizer.step_contiguous(self.flat_parameters, self.flat_gradients, self.parameter_layout)
+        else:
+            optimizer.step(self.parameters, self.gradients)
         return loss, scores
 
     # --- weights by name -----------------------------------------------------------
@@ -247,3 +255,31 @@ def _dtype_name(value: object) -> object:
         return np.dtype(value).name
     except TypeError:
         return value
+
+
+def share_one_buffer(layers: list[Layer], dtype: np.dtype):
+    """Move every layer's parameters into one flat array and its gradients into another.
+
+    Each ``layer.params[key]`` (and ``layer.grads[key]``) becomes a view of its stretch of the flat
+    array, keeping its values and shape; layers go on reading and writing them in place as before.
+    Returns ``(flat parameters, flat gradients, layout)`` with ``layout[name] = (start, stop, shape)``
+    under the network's parameter names, or ``(None, None, None)`` when some array is not of the
+    network's dtype (then each array stays on its own).
+    """
+    entries = [(layer, key) for layer in layers for key in layer.params]
+    if any(layer.params[key].dtype != dtype or layer.grads[key].dtype != dtype for layer, key in entries):
+        return None, None, None
+    total = sum(layer.params[key].size for layer, key in entries)
+    flat_parameters, flat_gradients = np.empty(total, dtype), np.zeros(total, dtype)
+    layout, start = {}, 0
+    for layer, key in entries:
+        value = layer.params[key]
+        stop = start + value.size
+        parameter = flat_parameters[start:stop].reshape(value.shape)
+        gradient = flat_gradients[start:stop].reshape(value.shape)
+        parameter[...], gradient[...] = value, layer.grads[key]
+        layer.params[key], layer.grads[key] = parameter, gradient
+        layout[f"{layer.name}.{key}"] = (start, stop, value.shape)
+        start = stop
+    return flat_parameters, flat_gradients, layout
+

@@ -103,16 +103,17 @@ class Huber(Loss):
 class BinaryCrossEntropy(Loss):
     """Binary cross-entropy on logits, fused with the sigmoid.
 
-    With p = sigmoid(s):  ℓ = −y log p − (1 − y) log(1 − p)
-    computed stably as    ℓ = max(s, 0) − s·y + log(1 + e^(−|s|))   (no overflow at s = ±1e4),
-    and                   dℓ/ds = p − y;  L = mean(ℓ).
+    With p = sigmoid(s):  ℓ = −y log p − (1 − y) log(1 − p)  =  log(1 + eˢ) − s·y,
+    where log(1 + eˢ) = log(e⁰ + eˢ) is ``np.logaddexp(0, s)``, computed without overflow
+    (at s = ±1e4 too); dℓ/ds = p − y;  L = mean(ℓ).
     """
 
     task = "binary"
 
     def forward(self, scores, targets):
         self.scores, self.targets = scores, targets
-        values = np.maximum(scores, 0) - scores * targets + np.log1p(np.exp(-np.abs(scores)))
+        values = np.logaddexp(0.0, scores)
+        values -= scores * targets
         return _mean(values)
 
     def backward(self):

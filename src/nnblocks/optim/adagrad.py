@@ -35,6 +35,7 @@ class Adagrad(Optimizer):
 
     type_name = "adagrad"
     slot_names = ("sum",)
+    elementwise = True
 
     def __init__(self, learning_rate: float = 0.01, learning_rate_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, epsilon: float = 1e-10) -> None:

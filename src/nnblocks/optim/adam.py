@@ -39,6 +39,7 @@ class Adam(Optimizer):
 
     type_name = "adam"
     slot_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    elementwise = True
     decoupled_weight_decay = False  # AdamW sets True
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,

@@ -34,17 +34,23 @@ class Optimizer:
 
     type_name: ClassVar[str] = "optimizer"
     slot_names: ClassVar[tuple[str, ...]] = ()  # the slots a checkpoint saves, in torch's names
+    # True when ``_update`` treats every number alike, whatever array it sits in (no per-array norms
+    # or shapes): then ``step_contiguous`` may run it once over all the parameters laid end to end.
+    elementwise: ClassVar[bool] = False
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = check_number("learning_rate", learning_rate, type(self).__name__, 0.0,
                                           strict_minimum=True)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.step_count = 0
+        self._flat_slots: dict[str, np.ndarray] | None = None   # step_contiguous's slots, laid end to end
+        self._flat_state: dict | None = None                    # the ``state`` whose arrays view them
 
     # --- the hot path -----------------------------------------------------------------
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Update every array in ``params`` in place, using ``grads`` (same keys)."""
         self.step_count += 1
+        self._flat_state = None   # slots made here are their own arrays: step_contiguous gathers them again
         self._prepare_step(float(self.learning_rate))  # float(): a numpy float64 would upcast float32 arrays
         state, update = self.state, self._update
         for key, param in params.items():
@@ -52,6 +58,52 @@ class Optimizer:
             if slots is None:
                 slots = state[key] = self._create_slots(param)
             update(param, grads[key], slots)
+
+    def step_contiguous(self, parameters: np.ndarray, gradients: np.ndarray,
+                        layout: dict[str, tuple[int, int, tuple[int, ...]]]) -> None:
+        """``step`` for parameters that all live in one flat array (``Network`` lays them out so).
+
+        ``parameters`` and ``gradients`` are 1-D; ``layout[key] = (start, stop, shape)`` says where
+        each parameter sits. For an ``elementwise`` rule every number meets exactly the operations
+        it meets in ``step`` — the same results, bit for bit — but in one NumPy call per operation
+        for the whole network instead of one per array. ``state`` stays per parameter, as views of
+        the flat slots, so checkpoints and ``state_arrays`` see no difference.
+        """
+        if self._flat_state is not self.state or self._flat_slots is None:
+            if not self._gather_flat_slots(parameters, layout):   # a state this layout cannot hold
+                self.step({key: parameters[start:stop].reshape(shape) for key, (start, stop, shape) in layout.items()},
+                          {key: gradients[start:stop].reshape(shape) for key, (start, stop, shape) in layout.items()})
+                return
+        slots = self._flat_slots
+        self.step_count += 1
+        self._prepare_step(float(self.learning_rate))
+        count = len(slots)
+        self._update(parameters, gradients, slots)
+        if len(slots) != count:   # a slot made on the first step (SGD's momentum buffer): show it per parameter
+            self._share_flat_slots(layout)
+
+    def _gather_flat_slots(self, parameters: np.ndarray, layout) -> bool:
+        """Lay the per-parameter state end to end (fresh slots when there is none); False if it does not fit."""
+        slots = self._create_slots(parameters)
+        if self.state:
+            saved = [{name for name in self.state.get(key, {}) if not name.startswith("_")} for key in layout]
+            if set(self.state) != set(layout) or any(names != saved[0] for names in saved):
+                return False
+            for name in saved[0]:
+                flat = slots.setdefault(name, np.empty_like(parameters))
+                for key, (start, stop, shape) in layout.items():
+                    array = self.state[key][name]
+                    if array.shape != shape:
+                        return False
+                    flat[start:stop] = array.ravel()
+        self._flat_slots = slots
+        self._share_flat_slots(layout)
+        return True
+
+    def _share_flat_slots(self, layout) -> None:
+        self.state = {key: {name: flat[start:stop].reshape(shape) for name, flat in self._flat_slots.items()}
+                      for key, (start, stop, shape) in layout.items()}
+        self._flat_state = self.state
 
     def _prepare_step(self, learning_rate: float) -> None:
         """Compute the numbers shared by every parameter in this step (learning rate, bias corrections)."""

@@ -41,6 +41,7 @@ class RMSprop(Optimizer):
 
     type_name = "rmsprop"
     slot_names = ("square_avg", "grad_avg", "momentum_buffer")
+    elementwise = True
 
     def __init__(self, learning_rate: float = 0.01, alpha: float = 0.99, epsilon: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:

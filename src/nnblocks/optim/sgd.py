@@ -38,6 +38,7 @@ class SGD(Optimizer):
 
     type_name = "sgd"
     slot_names = ("momentum_buffer",)
+    elementwise = True
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:

@@ -1,12 +1,16 @@
 """The server's messages as compact JSON text (docs/playground-protocol.md).
 
-Maps travel as base64 of little-endian float32, row-major, row 0 at the top of the plane
-(the largest x2) and column 0 at its left (the smallest x1), the values at pixel centres:
-a 100 x 100 output map is 40,000 bytes (53 kB of base64) however large the network. Weights
-and biases are nested lists, ``weights[layer][source][target]`` in nnblocks' (in, out) layout.
+Numbers in bulk travel as base64 of little-endian float32, which the page reads back with one
+``Float32Array``: maps are row-major, row 0 at the top of the plane (the largest x2) and
+column 0 at its left (the smallest x1), the values at pixel centres — a 100 x 100 output map
+is 40,000 bytes (53 kB of base64) however large the network; every neuron map of one layer
+is one string; and all the weights and biases are one string, layer after layer (weight in
+nnblocks' (in, out) layout, row-major, then bias), with ``layer_shapes`` to cut it back up.
+Why not JSON numbers: writing a float's shortest repr costs ~0.3 µs, and a 6 x 8 network has
+393 of them in every frame — more than computing the frame's loss.
 
-JSON has no NaN: a diverged network's non-finite numbers are sent as null (the base64 maps
-carry NaN as it is, which a Float32Array reads back).
+JSON has no NaN: non-finite losses are sent as null (base64 carries NaN as it is, which a
+Float32Array reads back).
 """
 
 from __future__ import annotations
@@ -18,9 +22,6 @@ import math
 import numpy as np
 
 from nnblocks.web.playground.state import NEURON_RESOLUTION, OUTPUT_RESOLUTION
-
-WEIGHT_DECIMALS = 5
-
 
 def floats(array: np.ndarray) -> str:
     """base64 of the array as little-endian float32, C order."""
@@ -56,12 +57,11 @@ def dumps(message: dict) -> str:
 def frame_text(frame: dict) -> str:
     """The ``frame`` message, as JSON text, from ``Trainer.frame()``'s arrays.
 
-    The maps' base64 strings (about 95 % of a frame) are spliced in as they are: base64 never
-    needs JSON escaping, and ``json.dumps`` would spend most of a frame's encoding time
-    scanning them for characters to escape. Weights and biases are rounded to 5 decimals: the
-    page shows a few digits, and a long float repr per weight costs more than the weight.
+    The base64 strings (about 95 % of a frame) are spliced in as they are: base64 never needs
+    JSON escaping, and ``json.dumps`` would spend most of a frame's encoding time scanning them
+    for characters to escape.
     """
-    output = frame["output"]
+    output, weights, biases = frame["output"], frame["weights"], frame["biases"]
     head = dumps({
         "type": "frame",
         "epoch": frame["epoch"],
@@ -71,42 +71,12 @@ def frame_text(frame: dict) -> str:
         "resolution": OUTPUT_RESOLUTION,
         "output_channels": int(output.shape[0]),
         "neuron_resolution": NEURON_RESOLUTION,
-        "weights": None,
-        "biases": None,
+        "layer_shapes": [list(weight.shape) for weight in weights],
     })
-    head = head.replace('"weights":null,"biases":null', parameters_text(frame["weights"], frame["biases"]))
-    inputs = ",".join(_each_map(frame["inputs"]))
-    hidden = ",".join("[" + ",".join(_each_map(layer)) + "]" for layer in frame["hidden"])
-    return (f'{head[:-1]},"output":"{floats(output)}","neurons":{{"inputs":[{inputs}],"hidden":[{hidden}]}}}}')
-
-
-def parameters_text(weights: list[np.ndarray], biases: list[np.ndarray]) -> str:
-    """``"weights":[...],"biases":[...]`` as JSON text: every array rounded and listed in one go.
-
-    One float64 copy, one rounding and one ``tolist`` for all the layers together, then the rows are
-    cut back out of the flat list; per array, the NumPy calls cost more than the numbers.
-    """
-    arrays = [*weights, *biases]
-    flat = np.concatenate([np.ravel(array) for array in arrays]).astype(np.float64).round(WEIGHT_DECIMALS)
-    values = flat.tolist() if np.isfinite(flat).all() else [v if math.isfinite(v) else None for v in flat.tolist()]
-    nested, start = [], 0
-    for array in arrays:
-        if array.ndim == 2:
-            rows, width = array.shape
-            nested.append([values[start + row * width:start + (row + 1) * width] for row in range(rows)])
-        else:
-            nested.append(values[start:start + array.size])
-        start += array.size
-    count = len(weights)
-    return dumps({"weights": nested[:count], "biases": nested[count:]})[1:-1]
-
-
-def _each_map(maps: np.ndarray) -> list[str]:
-    """One quoted base64 string per map of a (H, r, r) block (one copy of the block, then byte slices)."""
-    raw = np.ascontiguousarray(maps, dtype="<f4").tobytes()
-    size = len(raw) // len(maps) if len(maps) else 0
-    return [f'"{binascii.b2a_base64(raw[start:start + size], newline=False).decode("ascii")}"'
-            for start in range(0, len(raw), size or 1)]
+    parameters = np.concatenate([part.ravel() for weight, bias in zip(weights, biases) for part in (weight, bias)])
+    hidden = ",".join(f'"{floats(layer)}"' for layer in frame["hidden"])
+    return (f'{head[:-1]},"parameters":"{floats(parameters)}","output":"{floats(output)}",'
+            f'"neurons":{{"inputs":"{floats(frame["inputs"])}","hidden":[{hidden}]}}}}')
 
 
 def data_message(points) -> dict:

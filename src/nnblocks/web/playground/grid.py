@@ -11,6 +11,11 @@ This is ``Sequential.layer_outputs`` for a fixed set of points, laid out for spe
   common activations (tanh, relu, sigmoid, linear) are applied in place with the same NumPy /
   SciPy functions as ``nnblocks.blocks.activations``; any other activation calls the library's
   own ``forward``. A test holds the result equal to ``layer_outputs``;
+- **tanh for pictures**: on the map's own points (the first ``exact_from`` columns) tanh is
+  computed as 1 - 2 / (e^(2z) + 1), through NumPy's vectorised exp: here 2x faster than
+  ``np.tanh`` on float32 (which has no SIMD loop on AVX2 machines) and within 2e-7 of it, far
+  below a colour step of the picture (1/256). The rows after them (the training and test
+  points) keep ``np.tanh``, so the losses and accuracies shown are the library's own numbers;
 - **optional threads**: the points can be cut into column blocks evaluated in parallel
   (NumPy releases the GIL inside tanh and the matrix products).
 
@@ -44,13 +49,29 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def activate_in_place(activation, z: np.ndarray) -> None:
-    """z <- f(z) for a feature-major block (units, points), with the library's maths."""
+def tanh_for_pictures(z: np.ndarray) -> None:
+    """z <- tanh(z) in place as 1 - 2 / (e^(2z) + 1): 4 vectorised passes; overflow gives exactly ±1."""
+    with np.errstate(over="ignore"):
+        np.multiply(z, 2.0, out=z)
+        np.exp(z, out=z)
+    z += 1.0
+    np.divide(-2.0, z, out=z)
+    z += 1.0
+
+
+def activate_in_place(activation, z: np.ndarray, picture: bool = False) -> None:
+    """z <- f(z) for a feature-major block (units, points), with the library's maths.
+
+    ``picture``: the values only colour a map, so tanh may take its faster form (module notes).
+    """
     name = activation.type_name
     if type(activation) is not ACTIVATIONS.get(name):   # a subclass may change forward: use it
         z[...] = activation.forward(z)
     elif name == "tanh":
-        np.tanh(z, out=z)
+        if picture:
+            tanh_for_pictures(z)
+        else:
+            np.tanh(z, out=z)
     elif name == "relu":
         np.maximum(z, 0, out=z)
     elif name == "sigmoid":
@@ -70,11 +91,14 @@ class PlaneEvaluator:
         features: (M, F) the points after the Inputs block (derived features, scaling).
         dtype: the network's float type.
         threads: how many column blocks to evaluate in parallel.
+        exact_from: the first row whose values are numbers to report, not only a picture: the
+            rows before it may use ``tanh_for_pictures``. None (the default): every row is exact.
     """
 
-    def __init__(self, features: np.ndarray, dtype, threads: int = 1) -> None:
+    def __init__(self, features: np.ndarray, dtype, threads: int = 1, exact_from: int | None = None) -> None:
         count, width = features.shape
         self.count = count
+        self.exact_from = count if exact_from is None else 0 if exact_from <= 0 else min(int(exact_from), count)
         self.dtype = np.dtype(dtype)
         self.inputs = np.ones((width + 1, count), dtype=self.dtype)   # (F + 1, M): features, then ones
         self.inputs[:width] = features.T
@@ -118,8 +142,12 @@ class PlaneEvaluator:
 
     def _run_block(self, layers, matrices, start: int, stop: int) -> None:
         values = self.inputs[:, start:stop]
+        middle = min(max(self.exact_from, start), stop)   # pictures in [start, middle), exact in [middle, stop)
         for layer, matrix, buffer in zip(layers, matrices, self.buffers):
             z = buffer[:-1, start:stop]
             np.matmul(matrix, values, out=z)        # (H, D + 1) @ (D + 1, m): W^T a + b
-            activate_in_place(layer.activation, z)
+            if middle > start:
+                activate_in_place(layer.activation, buffer[:-1, start:middle], picture=True)
+            if stop > middle:
+                activate_in_place(layer.activation, buffer[:-1, middle:stop])
             values = buffer[:, start:stop]

@@ -178,7 +178,8 @@ class Trainer:
         self.y_train, self.y_test = points.y[points.train], points.y[~points.train]
         grid = model.inputs.transform(self.grid_rows()).astype(dtype)
         self.grid_size = len(grid)
-        self.plane = PlaneEvaluator(np.vstack([grid, self.f_train, self.f_test]), dtype, self.threads)
+        self.plane = PlaneEvaluator(np.vstack([grid, self.f_train, self.f_test]), dtype, self.threads,
+                                    exact_from=len(grid))   # the grid is a picture; the data rows are numbers
 
     def encode(self, y: np.ndarray) -> np.ndarray:
         kind = self.design.targets

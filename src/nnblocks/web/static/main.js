@@ -163,10 +163,11 @@ function setKind() {
 
 function onFrame(message) {
   const frame = message;
+  const parameters = unpackParameters(frame);
   page.frame = frame;
   $("epoch").textContent = formatEpoch(frame.epoch ?? 0);
-  // JSON has no NaN: a diverged network's losses come as null.
-  const diverged = frame.train_loss === null && frame.weights?.some((w) => JSON.stringify(w).includes("null"));
+  // JSON has no NaN: a diverged network's losses come as null; its weights (float32) carry NaN or ±∞.
+  const diverged = frame.train_loss === null && parameters.some((value) => !Number.isFinite(value));
   $("train-loss").textContent = diverged ? "NaN" : formatNumber(frame.train_loss);
   $("test-loss").textContent = diverged ? "NaN" : formatNumber(frame.test_loss);
   showMetrics(frame.metrics);
@@ -185,12 +186,41 @@ function onFrame(message) {
   network?.update({ weights: frame.weights, biases: frame.biases, maps: neuronMaps(frame.neurons) });
 }
 
+/**
+ * The frame's weights and biases arrive as one float32 string, layer after layer (weight (in, out)
+ * row-major, then bias); this sets frame.weights[layer][source][target] and frame.biases[layer][unit]
+ * as plain arrays for the rest of the page, and returns all the numbers.
+ */
+function unpackParameters(frame) {
+  const values = decodeFloats(frame.parameters);
+  frame.weights = [];
+  frame.biases = [];
+  let start = 0;
+  for (const [inputs, units] of frame.layer_shapes ?? []) {
+    const rows = [];
+    for (let source = 0; source < inputs; source++, start += units) rows.push(Array.from(values.subarray(start, start + units)));
+    frame.weights.push(rows);
+    frame.biases.push(Array.from(values.subarray(start, start + units)));
+    start += units;
+  }
+  return values;
+}
+
+/** Cut one layer's string of maps into its maps (each resolution² numbers). */
+function splitMaps(base64, resolution) {
+  const values = decodeFloats(base64);
+  const size = resolution * resolution;
+  const maps = [];
+  for (let start = 0; start + size <= values.length; start += size) maps.push(values.subarray(start, start + size));
+  return maps;
+}
+
 /** The frame's neuron maps, decoded: {inputs: [grid per first-layer input], hidden: [[grid per unit] per layer]}. */
-function neuronMaps(neurons) {
+function neuronMaps(neurons, resolution = page.frame?.neuron_resolution ?? 20) {
   if (!neurons) return null;
   return {
-    inputs: (neurons.inputs ?? []).map(decodeFloats),
-    hidden: (neurons.hidden ?? []).map((layer) => layer.map(decodeFloats)),
+    inputs: splitMaps(neurons.inputs, resolution),
+    hidden: (neurons.hidden ?? []).map((layer) => splitMaps(layer, resolution)),
   };
 }
 
