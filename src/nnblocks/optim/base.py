@@ -65,7 +65,8 @@ class Optimizer:
 
         ``parameters`` and ``gradients`` are 1-D; ``layout[key] = (start, stop, shape)`` says where
         each parameter sits. For an ``elementwise`` rule every number meets exactly the operations
-        it meets in ``step`` — the same results, bit for bit — but in one NumPy call per operation
+        it meets in ``step`` — the same results, bit for bit (state kept in the parameters' dtype) — but
+        in one NumPy call per operation
         for the whole network instead of one per array. ``state`` stays per parameter, as views of
         the flat slots, so checkpoints and ``state_arrays`` see no difference.
         """
