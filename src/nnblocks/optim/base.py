@@ -65,10 +65,10 @@ class Optimizer:
 
         ``parameters`` and ``gradients`` are 1-D; ``layout[key] = (start, stop, shape)`` says where
         each parameter sits. For an ``elementwise`` rule every number meets exactly the operations
-        it meets in ``step`` — the same results, bit for bit (state kept in the parameters' dtype) — but
-        in one NumPy call per operation
-        for the whole network instead of one per array. ``state`` stays per parameter, as views of
-        the flat slots, so checkpoints and ``state_arrays`` see no difference.
+        it meets in ``step`` — the same results, bit for bit (state kept in the parameters' dtype) —
+        but in one NumPy call per operation for the whole network instead of one per array.
+        ``state`` stays per parameter, as views of the flat slots, so checkpoints and
+        ``state_arrays`` see no difference.
         """
         if self._flat_state is not self.state or self._flat_slots is None:
             if not self._gather_flat_slots(parameters, layout):   # a state this layout cannot hold
