@@ -164,7 +164,7 @@ def test_configure_replies_state_data_and_a_frame_of_the_documented_shape(client
         assert all(floats(grid).shape == (NEURON_CELLS,) for layer in frame["neurons"]["hidden"] for grid in layer)
         assert [np.shape(weight) for weight in frame["weights"]] == [(2, 4), (4, 2), (2, 1)]
         assert [len(bias) for bias in frame["biases"]] == [4, 2, 1]
-        assert set(frame["metrics"]) == {"train_accuracy", "test_accuracy"}
+        assert set(frame["metrics"]) == {"train_accuracy", "test_accuracy", "train_roc_auc", "test_roc_auc"}
         assert frame["train_loss"] > 0 and frame["test_loss"] > 0
         # The x1 map is x1 at the pixel centres: columns grow left to right, rows are constant.
         x1 = floats(frame["neurons"]["inputs"][0]).reshape(20, 20)
@@ -612,6 +612,50 @@ def test_the_pictures_tanh_is_within_2e_7_of_numpy_and_the_data_rows_are_exact()
                 assert np.array_equal(values[:, len(grid):], exact), threads
             assert np.allclose(values[:, :len(grid)].T, expected[layer.name], atol=1e-5)
             previous = np.vstack([values, np.ones((1, values.shape[1]), np.float32)])
+
+
+def test_frame_metrics_equal_scikit_learn_on_the_same_points():
+    from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
+
+    for state in ({"dataset": "xor", "hidden": [4]}, {"dataset": "spiral_classes", "classes": 3, "hidden": [6]},
+                  {"dataset": "plane", "hidden": [3]}):
+        trainer = Trainer(threads=1)
+        trainer.configure(state)
+        trainer.train_epochs(3)
+        metrics = trainer.frame()["metrics"]
+        scores = trainer.model.forward(trainer.f_test)
+        if state["dataset"] == "plane":
+            assert np.isclose(metrics["test_mae"], mean_absolute_error(trainer.y_test, scores[:, 0]), rtol=1e-5)
+            assert np.isclose(metrics["test_r2"], r2_score(trainer.y_test, scores[:, 0]), rtol=1e-4, atol=1e-6)
+            continue
+        predicted = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(int)
+        assert metrics["test_accuracy"] == accuracy_score(trainer.y_test, predicted), state
+        if scores.shape[1] == 1:
+            assert np.isclose(metrics["test_roc_auc"], roc_auc_score(trainer.y_test, scores[:, 0]), rtol=1e-6)
+        else:
+            assert "test_roc_auc" not in metrics
+
+
+def test_a_new_problem_type_starts_from_its_own_loss_and_a_csv_link_explains_itself(client):
+    with client.websocket_connect("/ws") as ws:
+        replies = configure(ws, problem="regression")
+        assert replies["state"]["state"]["loss"] == "squared_error"
+        replies = configure(ws, problem="classification")   # not squared error carried over from regression
+        assert replies["state"]["state"]["loss"] == "cross_entropy" and replies["state"]["state"]["dataset"] == "circle"
+        replies = configure(ws, problem="regression", loss="huber")   # asked for in the same message: kept
+        assert replies["state"]["state"]["loss"] == "huber"
+        replies = configure(ws, dataset="csv", problem="classification", loss="cross_entropy")   # a shared CSV link
+        error = replies["errors"][0]
+        assert error["field"] == "dataset" and "upload it again" in error["message"]
+        assert replies["state"]["state"]["dataset"] == "circle" and replies["state"]["state"]["loss"] == "cross_entropy"
+
+
+def test_a_wildcard_bind_prints_an_address_a_browser_can_open():
+    from nnblocks.web.playground.app import url_of
+
+    with socket.socket() as listener:
+        listener.bind(("0.0.0.0", 0))
+        assert url_of(listener) == f"http://127.0.0.1:{listener.getsockname()[1]}/"
 
 
 # --- the command ----------------------------------------------------------------------------------------------------

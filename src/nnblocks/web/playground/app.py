@@ -92,7 +92,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def url_of(listener: socket.socket) -> str:
+    """The address to open: a wildcard bind (0.0.0.0, ::) is not an address a browser can use, so the
+    loopback one is shown for it; this machine's other addresses reach it too."""
     host, port = listener.getsockname()[:2]
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/"
 

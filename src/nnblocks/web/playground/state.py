@@ -209,9 +209,13 @@ def settle(state: dict[str, Any], changed: dict[str, Any], csv_problems: tuple[s
     """
     errors: list[FieldError] = []
     if changed.get("dataset") == CSV_DATASET and csv_problems is None:
-        errors.append(bad("dataset", "one of " + ", ".join(DATASETS), CSV_DATASET,
-                          "Upload a CSV file first (upload_csv); then 'csv' names it."))
+        # Most often a shared link: it names the uploaded table, but a link cannot carry the file.
+        errors.append(FieldError("dataset", "This set-up used an uploaded CSV file, which a link cannot carry, so a "
+                                 "built-in data set is shown instead. To go on with your table, upload it again "
+                                 "(Data → Upload CSV). The protocol's rule: 'dataset' can be 'csv' only after "
+                                 "upload_csv."))
         changed.pop("dataset")
+    problem_before = state["problem"]
     state.update(changed)
     dataset = state["dataset"]
     if dataset in DATASETS:
@@ -228,6 +232,10 @@ def settle(state: dict[str, Any], changed: dict[str, Any], csv_problems: tuple[s
             errors.append(bad("problem", " or ".join(f"'{name}'" for name in csv_problems) +
                               " for this table's target", changed["problem"]))
         state["problem"] = csv_problems[0]
+    if state["problem"] != problem_before and "loss" not in changed:
+        # A new problem type starts from its own loss (TF Playground has one per type), rather than
+        # keeping squared error for classes or cross-entropy for values without the learner asking.
+        state["loss"] = DEFAULT_LOSS[state["problem"]]
     if state["problem"] not in LOSSES[state["loss"]]:
         if "loss" in changed:
             errors.append(bad("loss", "a loss for " + state["problem"] + ": " +

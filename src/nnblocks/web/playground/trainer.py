@@ -27,6 +27,7 @@ from nnblocks.blocks.layers import Dense
 from nnblocks.blocks.losses import get_loss
 from nnblocks.model import Sequential
 from nnblocks.optim import get_optimizer
+from nnblocks.training.metrics import task_metrics
 from nnblocks.web.playground import data as playground_data
 from nnblocks.web.playground.grid import PlaneEvaluator, default_threads
 from nnblocks.web.playground.outcomes import Divergence, Snapshot, output_design
@@ -327,14 +328,22 @@ class Trainer:
         return (scores[:, 0] > (0.0 if self.design.shown == "sigmoid" else 0.5)).astype(np.int64)
 
     def metrics(self, train_scores: np.ndarray, test_scores: np.ndarray) -> dict:
+        """The library's metrics for the task (``task_metrics``), on the training and the test points:
+        accuracy (and ROC AUC with two classes), or MAE, RMSE and R² for values. NaN for a diverged network."""
+        if self.state["problem"] == "regression":
+            task = "regression"
+        else:
+            task = "binary" if self.classes <= 2 else "multiclass"   # binary: one output unit, ranked by it
         found = {}
         for part, scores, truth in (("train", train_scores, self.y_train), ("test", test_scores, self.y_test)):
             if not len(truth):
                 continue
-            if self.state["problem"] == "classification":
-                found[f"{part}_accuracy"] = float(np.mean(self.predicted(scores) == truth))
+            if task == "regression":
+                values = task_metrics(task, truth, None, None, scores[:, 0])
             else:
-                found[f"{part}_mae"] = float(np.mean(np.abs(scores[:, 0] - truth)))
+                values = task_metrics(task, truth, scores[:, 0] if task == "binary" else None, None,
+                                      self.predicted(scores))
+            found.update({f"{part}_{name}": value for name, value in values.items()})
         return found
 
     def predict_point(self, x: float, y: float) -> np.ndarray:
