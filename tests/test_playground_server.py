@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from nnblocks import Sequential, get_activation
 from nnblocks.cli.main import app as cli_app
 from nnblocks.web.playground import Trainer, create_app
+from nnblocks.web.playground.data import read_table
 from nnblocks.web.playground.grid import PlaneEvaluator, tanh_for_pictures
 from nnblocks.web.playground.state import FEATURES, LIMITS
 
@@ -398,6 +399,43 @@ def test_csv_upload_uses_the_chosen_columns(client):
             assert error["for"] == "upload_csv" and error.get("field") == field, error
         send(ws, "step")   # the session goes on with the table it had
         assert until(ws, "frame")[0]["epoch"] == 1
+
+
+def test_the_slice_through_extra_columns_moves_the_maps_not_the_weights(client):
+    rows = "\n".join(f"{a},{b},{c},{int(a + b + 3 * c > 0)}" for a, b, c in np.random.default_rng(3).normal(size=(80, 3)))
+    with client.websocket_connect("/ws") as ws:
+        send(ws, "upload_csv", text="width,height,depth,answer\n" + rows, features=["width", "height", "depth"],
+             target="answer")
+        first, seen = until(ws, "frame")
+        control = {m["type"]: m for m in seen}["data"]["slice"]
+        assert [(c["column"], c["name"], c["held"]) for c in control] == [(2, "depth", False)]
+        assert control[0]["low"] < control[0]["mean"] == control[0]["value"] < control[0]["high"]
+        send(ws, "slice", values=[control[0]["high"]])
+        data, seen = until(ws, "data")
+        moved = until(ws, "frame")[0]
+        assert data["slice"][0]["value"] == control[0]["high"] and data["slice"][0]["held"]
+        assert moved["weights"] == first["weights"] and moved["epoch"] == first["epoch"]
+        assert not np.allclose(floats(moved["output"]), floats(first["output"]))
+        depth_map = floats(moved["neurons"]["inputs"][2])
+        assert np.allclose(depth_map, depth_map[0]) and not np.isclose(depth_map[0], floats(first["neurons"]["inputs"][2])[0])
+        send(ws, "slice", values=[None])   # back to the mean
+        assert until(ws, "data")[0]["slice"][0]["value"] == control[0]["mean"]
+        for values, field in (([1e9], "values[0]"), ([1, 2], "values"), ("deep", "values"), ([True], "values[0]")):
+            send(ws, "slice", values=values)
+            error = until(ws, "error")[0]
+            assert error["for"] == "slice" and error["field"] == field, (values, error)
+
+
+def test_the_sliced_map_is_the_models_prediction_with_the_held_value():
+    rows = "\n".join(f"{a},{b},{c},{int(a - b + 3 * c > 0)}" for a, b, c in np.random.default_rng(4).normal(size=(60, 3)))
+    trainer = Trainer(threads=1)
+    trainer.use_table(read_table("a,b,c,y\n" + rows, ["a", "b", "c"], "y"))
+    trainer.train_epochs(20)
+    trainer.set_slice([1.5])
+    x1 = np.linspace(*trainer.points.extent[:2], 101)[:-1] + (trainer.points.extent[1] - trainer.points.extent[0]) / 200
+    top = trainer.points.extent[3] - (trainer.points.extent[3] - trainer.points.extent[2]) / 200   # row 0: largest x2
+    expected = trainer.model.predict_proba(np.column_stack([x1, np.full(100, top), np.full(100, 1.5)]))[:, -1]
+    assert np.allclose(trainer.frame()["output"][0, :100], expected, atol=1e-5)
 
 
 def test_text_features_in_a_csv_are_refused_by_name(client):

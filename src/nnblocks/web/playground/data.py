@@ -14,6 +14,7 @@ the first ``train_ratio`` per cent, as TF Playground does. Drawn points always g
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class Points:
     extent: tuple[float, float, float, float]   # x1 from, x1 to, x2 from, x2 to
     source: dict = field(default_factory=dict)  # how to make it again: the generator call, or "csv"
     edited: bool = False             # points were drawn or erased since it was made
+    held: dict[int, float] = field(default_factory=dict)   # column -> value the learner set for the slice
 
     @property
     def columns(self) -> int:
@@ -67,10 +69,53 @@ class Points:
     def classes(self) -> int:
         return len(self.class_names) if self.class_names else 0
 
-    def slice_values(self) -> np.ndarray:
-        """Columns 3, 4, ... on the 2-D slice the page shows: their training means."""
-        rows = self.x[self.train] if self.train.any() else self.x
+    def training_rows(self) -> np.ndarray:
+        return self.x[self.train] if self.train.any() else self.x
+
+    def training_means(self) -> np.ndarray:
+        rows = self.training_rows()
         return rows.mean(axis=0) if len(rows) else np.zeros(self.columns)
+
+    def slice_values(self) -> np.ndarray:
+        """A row whose columns 3, 4, ... place the 2-D slice the page shows: the values the learner
+        chose (``held``), else the training means. Columns 1 and 2 are the plane's axes."""
+        values = self.training_means()
+        for column, value in self.held.items():
+            values[column] = value
+        return values
+
+    def slice_controls(self) -> list[dict]:
+        """For the page's sliders: each column beyond the first two, its training range, mean and slice value."""
+        rows, means, values = self.training_rows(), self.training_means(), self.slice_values()
+        found = []
+        for column in range(2, self.columns):
+            low, high = (float(rows[:, column].min()), float(rows[:, column].max())) if len(rows) else (0.0, 0.0)
+            found.append({"column": column, "name": self.column_names[column], "low": low, "high": high,
+                          "mean": float(means[column]), "value": float(values[column]), "held": column in self.held})
+        return found
+
+    def hold(self, values: list) -> None:
+        """Set the slice: one entry per column beyond the first two, a number or None (back to the mean).
+
+        A number may lie up to one range-width outside the column's training range (to look a little
+        beyond the data), no further: far outside, the picture would show only extrapolation.
+        """
+        extra = self.columns - 2
+        if not isinstance(values, list) or len(values) != extra:
+            raise bad("values", f"a list of {extra} numbers or nulls, one per column after the first two "
+                      f"({', '.join(self.column_names[2:]) or 'there are none'})", values)
+        held = {}
+        for control, value in zip(self.slice_controls(), values):
+            if value is None:
+                continue
+            span = max(control["high"] - control["low"], 1.0)
+            low, high = control["low"] - span, control["high"] + span
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not low <= value <= high:
+                raise bad(f"values[{control['column'] - 2}]", f"a number from {low:.4g} to {high:.4g} for "
+                          f"{control['name']!r}, or null for its training mean", value)
+            held[control["column"]] = float(value)
+        self.held = held
 
 
 def split(count: int, train_ratio: float, seed: int) -> np.ndarray:

@@ -101,6 +101,7 @@ def data_message(points) -> dict:
         "class_names": points.class_names,
         "column_names": points.column_names,
         "edited": points.edited,
+        "slice": points.slice_controls(),
     }
 
 

@@ -73,7 +73,7 @@ class Session:
             "configure": self.on_configure, "play": self.on_play, "pause": self.on_pause, "step": self.on_step,
             "reset": self.on_reset, "regenerate": self.on_regenerate, "set_weight": self.on_set_weight,
             "set_bias": self.on_set_bias, "points": self.on_points, "upload_csv": self.on_upload_csv,
-            "explain": self.on_explain, "export": self.on_export,
+            "explain": self.on_explain, "export": self.on_export, "slice": self.on_slice,
         }
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -337,6 +337,11 @@ class Session:
         if radius <= 0:
             raise bad("radius", "a positive distance on the plane", radius)
         await self.call(self.trainer.edit_points, action, x, y, label, radius)
+        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_text()])
+        await self.send(*messages)
+
+    async def on_slice(self, message: dict) -> None:
+        await self.call(self.trainer.set_slice, message.get("values"))
         messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_text()])
         await self.send(*messages)
 

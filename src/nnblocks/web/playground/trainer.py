@@ -257,6 +257,11 @@ class Trainer:
             raise bad("layer", f"a layer index from 0 to {count - 1} (the last is the output layer)", layer)
         return self.model.layers[layer]
 
+    def set_slice(self, values: list) -> None:
+        """Move the 2-D slice through the other columns (``Points.hold``); the maps follow, the weights stay."""
+        self.points.hold(values)
+        self.prepare_arrays()
+
     def edit_points(self, action: str, x: float, y: float, label, radius: float) -> int:
         """Draw a training point or erase points; the network keeps its weights and goes on learning."""
         if action == "add":
