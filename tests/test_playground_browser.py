@@ -259,28 +259,64 @@ def test_a_diverging_network_shows_the_cause_and_resets_at_a_lower_rate(open_pag
     banner.wait_for(state="visible")
     assert "learning rate" in banner.inner_text()
     assert page.locator("#play").get_attribute("aria-pressed") == "false"
+    # The server sends null for a loss that is not a number; the page says which, "–" is for no rows.
+    assert page.locator("#train-loss").inner_text() in ("NaN", "∞")
+    assert page.locator("#test-loss").inner_text() in ("NaN", "∞")
     tab.shot("05-diverged.png")
     page.locator("#banner-action").click()          # "Reset at learning rate 0.3"
     tab.wait("() => window.nnblocksPlayground.state?.learning_rate < 3 && window.nnblocksPlayground.frame?.epoch === 0")
     tab.wait("() => window.nnblocksPlayground.frame?.train_loss !== null")
     assert not banner.is_visible()
     assert "learning_rate=0.3" in page.url
+    assert page.locator("#train-loss").inner_text() not in ("NaN", "∞", "–")
 
 
-def test_csv_upload_shows_the_points(open_page, tmp_path):
-    draw = random.Random(0)
-    rows = ["height,weight,kind"]
-    for i in range(60):
-        kind = i % 2       # two overlapping clouds of people, in centimetres and kilograms
-        rows.append(f"{draw.gauss(165 + 12 * kind, 6):.1f},{draw.gauss(60 + 14 * kind, 7):.1f},{kind}")
-    csv = tmp_path / "people.csv"
-    csv.write_text("\n".join(rows) + "\n")
-    tab = open_page()
+def test_tab_reaches_a_layers_size_buttons_before_its_neurons(open_page):
+    tab = open_page("?dataset=circle&hidden=2,2&seed=3")
     page = tab.page
-    before = tab.canvas_pixels("#output-points")
+    page.locator('.feature[data-feature="sin(x2)"]').focus()         # the last feature toggle
+    order = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        order.append(tab.js("() => document.activeElement.getAttribute('aria-label')"))
+    assert order == [
+        "Add a neuron to hidden layer 1", "Remove a neuron from hidden layer 1",
+        "Hidden layer 1, neuron 1: edit its bias and incoming weights",
+        "Hidden layer 1, neuron 2: edit its bias and incoming weights",
+        "Add a neuron to hidden layer 2", "Remove a neuron from hidden layer 2",
+        "Hidden layer 2, neuron 1: edit its bias and incoming weights",
+        "Hidden layer 2, neuron 2: edit its bias and incoming weights",
+    ], order
+
+
+def people_csv(folder: Path, age: bool = False) -> Path:
+    """60 people in two overlapping clouds (centimetres, kilograms, and years when ``age``), kind 0 or 1."""
+    draw = random.Random(0)
+    rows = ["height,weight,age,kind" if age else "height,weight,kind"]
+    for i in range(60):
+        kind = i % 2
+        cells = [f"{draw.gauss(165 + 12 * kind, 6):.1f}", f"{draw.gauss(60 + 14 * kind, 7):.1f}"]
+        if age:
+            cells.append(str(draw.randint(18, 80)))
+        rows.append(",".join([*cells, str(kind)]))
+    csv = folder / "people.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    return csv
+
+
+def choose_csv(page, csv: Path) -> None:
+    """Open the CSV panel and pick the file; the column choice appears."""
     page.locator(".upload summary").click()
     page.locator("#csv-file").set_input_files(str(csv))
     page.locator("#csv-columns").wait_for(state="visible")
+
+
+def test_csv_upload_shows_the_points(open_page, tmp_path):
+    csv = people_csv(tmp_path)
+    tab = open_page()
+    page = tab.page
+    before = tab.canvas_pixels("#output-points")
+    choose_csv(page, csv)
     assert page.locator("#csv-features input:checked").evaluate_all("(boxes) => boxes.map((b) => b.value)") == \
         ["height", "weight"]
     assert page.locator("#csv-target").input_value() == "kind"
@@ -292,6 +328,107 @@ def test_csv_upload_shows_the_points(open_page, tmp_path):
     # The toggles keep their meaning (x1, x2, x1², ...) under the table's own column names.
     assert page.locator(".feature-label").all_inner_texts()[:3] == ["height", "weight", "height²"]
     tab.shot("03-csv.png")
+
+
+def test_the_csv_status_says_when_a_built_in_set_replaced_the_table(open_page, tmp_path):
+    tab = open_page(QUICK)
+    page = tab.page
+    status = page.locator("#csv-status")
+    choose_csv(page, people_csv(tmp_path))
+    assert status.inner_text() == "people.csv: 60 rows, 3 columns."
+    page.locator("#csv-use").click()
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'csv'")
+    assert status.inner_text() == "In use: height, weight → kind."
+    page.locator('.dataset[data-dataset="xor"]').click()              # back to a built-in set
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'xor'")
+    text = status.inner_text()
+    assert "In use" not in text and "height" not in text, text
+    assert text.startswith("No CSV in use"), text
+    assert "xor" in text and "people.csv" in text, text
+    tab.shot("06-csv-after-built-in.png")
+    page.locator("#csv-use").click()                                    # the table comes back on request
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'csv'")
+    assert status.inner_text() == "In use: height, weight → kind."
+
+
+def test_a_csv_needs_two_feature_columns_before_it_is_sent(open_page, tmp_path):
+    tab = open_page(QUICK)
+    page = tab.page
+    choose_csv(page, people_csv(tmp_path, age=True))
+    use, hint = page.locator("#csv-use"), page.locator("#csv-hint")
+    assert use.is_enabled() and not hint.is_visible()                   # height and weight are ticked
+    page.locator('#csv-features input[value="weight"]').uncheck()       # one feature column left
+    assert use.is_disabled()
+    assert hint.is_visible() and "at least two feature columns" in hint.inner_text()
+    use.click(force=True)                                               # a click on the disabled button sends nothing
+    page.wait_for_timeout(300)
+    assert tab.state()["dataset"] == "circle"
+    assert not page.locator("#csv-status").inner_text().startswith(("Sent", "Sending", "In use"))
+    assert not page.locator("#banner").is_visible()                     # and so the server never refused it
+    page.locator('#csv-features input[value="age"]').check()            # two again: height and age
+    assert use.is_enabled() and not hint.is_visible()
+    page.locator("#csv-target").select_option("height")                 # the target may not be a feature either
+    assert use.is_disabled() and "not a feature" in hint.inner_text()
+    page.locator("#csv-target").select_option("kind")
+    assert use.is_enabled() and not hint.is_visible()
+    use.click()
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'csv'")
+    assert tab.state()["csv"] == {"features": ["height", "age"], "target": "kind"}
+    assert page.locator("#csv-status").inner_text() == "In use: height, age → kind."
+
+
+def test_the_chain_rule_view_shows_derived_features_without_markdown_escapes(open_page):
+    tab = open_page("?dataset=circle&hidden=3&features=x1,x2,x1*x2&seed=3")
+    page = tab.page
+    page.locator("#output-points").click(position={"x": 200, "y": 110})
+    page.locator("#explain").wait_for(state="visible")
+    tab.wait("() => [...document.querySelectorAll('#explain-body td')].length > 0")
+    cells = page.locator("#explain-body td").all_inner_texts()
+    assert any(cell.strip() == "x1*x2" for cell in cells), cells      # the server writes x1\*x2 in its Markdown
+    assert "\\" not in page.locator("#explain-body").inner_text()
+    tab.shot("07-chain-rule.png")
+    # The other escapes, and products that must not turn into emphasis, through the page's own renderer.
+    rendered = tab.js(r"""async () => {
+        const { renderMarkdown } = await import('/explain.js');
+        const box = document.createElement('div');
+        renderMarkdown(box, '| feature | note |\n|---|---|\n| x1\\*x2 and x2\\*x1 | a\\_b \\| c |\n\n' +
+            '**sum of x1\\*x2** and *a \\# note*');
+        return {cells: [...box.querySelectorAll('td')].map((cell) => cell.textContent),
+                italics: [...box.querySelectorAll('em')].map((node) => node.textContent),
+                bold: [...box.querySelectorAll('strong')].map((node) => node.textContent)};
+    }""")
+    assert rendered == {"cells": ["x1*x2 and x2*x1", "a_b | c"], "italics": ["a # note"], "bold": ["sum of x1*x2"]}
+
+
+def test_the_batch_size_slider_steps_one_by_one_through_small_sizes(open_page):
+    tab = open_page(QUICK)
+    page = tab.page
+    slider, shown = page.locator("#batch_size"), page.locator("#batch_size_value")
+    assert tab.state()["batch_size"] == 10 and shown.inner_text() == "10"
+    slider.focus()
+    slider.press("ArrowRight")                                          # one stop is one size up to 30
+    tab.wait("() => window.nnblocksPlayground.state?.batch_size === 11")
+    assert shown.inner_text() == "11" and "batch_size=11" in page.url
+    assert slider.get_attribute("aria-valuetext") == "11"
+    slider.press("ArrowLeft")
+    slider.press("ArrowLeft")
+    tab.wait("() => window.nnblocksPlayground.state?.batch_size === 9")
+    assert shown.inner_text() == "9" and "batch_size=9" in page.url
+    # 1..30 take most of the slider, so 10 and 30 lie far apart under the mouse.
+    stops = int(slider.get_attribute("max")) + 1
+    assert 30 < stops <= 45, stops
+    slider.press("End")                                                 # the largest size the server accepts
+    largest = tab.js("() => window.nnblocksPlayground.options.limits?.max_batch_size ?? 1000")
+    tab.wait("(largest) => window.nnblocksPlayground.state?.batch_size === largest", largest)
+    assert shown.inner_text() == str(largest) and f"batch_size={largest}" in page.url
+    # A shared link may hold a size between the stops: the slider shows it exactly and steps on from it.
+    other = open_page("?dataset=circle&batch_size=37&seed=3")
+    assert other.state()["batch_size"] == 37
+    assert other.page.locator("#batch_size_value").inner_text() == "37" and "batch_size=37" in other.page.url
+    other.page.locator("#batch_size").focus()
+    other.page.locator("#batch_size").press("ArrowRight")
+    other.wait("() => window.nnblocksPlayground.state?.batch_size === 40")
+    assert other.page.locator("#batch_size_value").inner_text() == "40"
 
 
 def test_editing_a_weight_changes_the_heatmap(open_page):

@@ -7,6 +7,11 @@ import { CLASS_COLOURS, cssColour, divergingColour } from "./heatmap.js";
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const SPEEDS = [1, 2, 5, 10, 20, 50, 100];
+// The batch sizes the slider steps through: every size up to 30, where one more or less matters and
+// TF Playground's slider ends, then the usual larger ones. A linear slider up to 1000 left 1..30 in
+// its first few pixels.
+export const BATCH_SIZES = [...Array(30).keys()].map((index) => index + 1)
+  .concat([40, 50, 64, 100, 128, 200, 256, 500, 1000]);
 
 const LABELS = {
   none: "None", l1: "L1", l2: "L2", classification: "Classification", regression: "Regression",
@@ -33,6 +38,17 @@ function setSelect(select, value) {
     select.append(new Option(labelOf(value), text));
   }
   select.value = text;
+}
+
+/**
+ * The slider's stops for batch sizes up to `largest` (the server's limit, itself a stop), with
+ * `current` among them when it is not one already (a shared link may hold any size).
+ */
+export function batchSizeStops(largest, current = null) {
+  const stops = BATCH_SIZES.filter((size) => size <= largest);
+  if (!stops.includes(largest)) stops.push(largest);
+  if (Number.isInteger(current) && current > 0 && !stops.includes(current)) stops.push(current);
+  return stops.sort((a, b) => a - b);
 }
 
 /** The names an options list holds, whether it lists strings or objects with a name. */
@@ -104,15 +120,41 @@ export class Controls {
   }
 
   bindSliders() {
-    for (const key of ["train_ratio", "noise", "batch_size", "classes"]) {
+    for (const key of ["train_ratio", "noise", "classes"]) {
       const input = this.byId(key);
       const output = this.byId(`${key}_value`);
       input.addEventListener("input", () => { output.textContent = input.value; });
       input.addEventListener("change", () => this.onChange({ [key]: Number(input.value) }));
     }
     const limits = this.options.limits || {};
-    if (limits.max_batch_size) this.byId("batch_size").max = limits.max_batch_size;
     if (limits.max_classes) this.byId("classes").max = limits.max_classes;
+    this.bindBatchSize(limits.max_batch_size ?? BATCH_SIZES[BATCH_SIZES.length - 1]);
+  }
+
+  /** The batch-size slider moves through stops (batchSizeStops), not sizes: its value is a stop's index. */
+  bindBatchSize(largest) {
+    const input = this.byId("batch_size");
+    this.largestBatchSize = largest;
+    this.setBatchSizeStops(batchSizeStops(largest));
+    input.addEventListener("input", () => this.showBatchSize(this.batchSizes[Number(input.value)]));
+    input.addEventListener("change", () => this.onChange({ batch_size: this.batchSizes[Number(input.value)] }));
+  }
+
+  setBatchSizeStops(stops) {
+    this.batchSizes = stops;
+    const input = this.byId("batch_size");
+    input.min = "0";
+    input.max = String(stops.length - 1);
+    input.step = "1";
+  }
+
+  /** Put the slider at `size` and show the size itself (also to screen readers, not the stop's index). */
+  showBatchSize(size) {
+    if (!this.batchSizes.includes(size)) this.setBatchSizeStops(batchSizeStops(this.largestBatchSize, size));
+    const input = this.byId("batch_size");
+    input.value = String(this.batchSizes.indexOf(size));
+    input.setAttribute("aria-valuetext", String(size));
+    this.byId("batch_size_value").textContent = String(size);
   }
 
   bindChecks() {
@@ -146,7 +188,8 @@ export class Controls {
       "optimizer", "loss", "epochs_per_frame"]) {
       setSelect(this.byId(key), state[key]);
     }
-    for (const key of ["train_ratio", "noise", "batch_size", "classes"]) {
+    if (Number.isInteger(state.batch_size)) this.showBatchSize(state.batch_size);
+    for (const key of ["train_ratio", "noise", "classes"]) {
       if (state[key] === undefined || state[key] === null) continue;
       const input = this.byId(key);
       if (Number(state[key]) > Number(input.max)) input.max = state[key];

@@ -12,20 +12,34 @@ function element(tag, text, className) {
   return node;
 }
 
-/** Inline Markdown: **bold**, *italic*, `code`; everything else stays text. */
+// A backslash before ASCII punctuation makes it literal (CommonMark): the server writes x1\*x2 and
+// a\|b so that a product or a bar in a cell is not read as emphasis or as a column break.
+const ESCAPED = String.raw`\\[!-/:-@[-` + "`" + String.raw`{-~]`;
+const INLINE = new RegExp([
+  ESCAPED,                                                   // \* → *
+  String.raw`\*\*(?:\\.|[^*\\])+\*\*`,                       // **bold** (may hold escapes)
+  String.raw`\*(?:\\.|[^*\s\\])(?:\\.|[^*\\])*\*`,           // *italic*
+  "`[^`]+`",                                                 // `code` (escapes stay as written)
+].map((part) => `(?:${part})`).join("|"), "g");
+
+/** Inline Markdown: **bold**, *italic*, `code` and backslash escapes; everything else stays text. */
 function inline(parent, text) {
-  const pattern = /(\*\*[^*]+\*\*|\*[^*\s][^*]*\*|`[^`]+`)/g;
   let last = 0;
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(INLINE)) {
     if (match.index > last) parent.append(text.slice(last, match.index));
-    const token = match[0];
-    if (token.startsWith("**")) parent.append(element("strong", token.slice(2, -2)));
-    else if (token.startsWith("`")) parent.append(element("code", token.slice(1, -1)));
-    else parent.append(element("em", token.slice(1, -1)));
-    last = match.index + token.length;
+    parent.append(inlineToken(match[0]));
+    last = match.index + match[0].length;
   }
   if (last < text.length) parent.append(text.slice(last));
   return parent;
+}
+
+/** One matched token as a node (or text): emphasis is read again inside, for the escapes it holds. */
+function inlineToken(token) {
+  if (token.startsWith("\\")) return token.slice(1);
+  if (token.startsWith("`")) return element("code", token.slice(1, -1));
+  if (token.startsWith("**")) return inline(element("strong"), token.slice(2, -2));
+  return inline(element("em"), token.slice(1, -1));
 }
 
 function cells(line) {

@@ -25,6 +25,9 @@ const page = {
   data: null,
   extent: [-6, 6, -6, 6],
   outputs: 1,
+  divergence: null,       // "NaN" or "∞" after a `diverged` message, until a reset or a rebuild
+  parametersNotFinite: null,   // "NaN" or "∞" when the last frame's weights and biases hold such values
+  csvFile: null,          // the CSV picked in the file field: {name, rows, columns, sent}
 };
 window.nnblocksPlayground = page;   // read-only handle for the browser tests and the curious
 
@@ -114,14 +117,21 @@ function onState(message) {
   $("remove-layer").disabled = (state.hidden?.length ?? 0) === 0;
   $("network-heading").lastChild.textContent = ` hidden layer${state.hidden?.length === 1 ? "" : "s"}`;
   updateDrawLabels(state);
-  if (state.dataset === "csv" && state.csv) {
-    $("csv-status").textContent = `In use: ${state.csv.features.join(", ")} → ${state.csv.target}` +
-      (state.csv.features.length > 2 ? ` (drawn on the slice through ${state.csv.features.slice(0, 2).join(" and ")})` : "") + ".";
-  }
+  showCsvStatus(state);
+  if (rebuilt(previous, state)) page.divergence = null;
   const structureChanged = !previous || JSON.stringify(previous.hidden) !== JSON.stringify(state.hidden)
     || JSON.stringify(previous.features) !== JSON.stringify(state.features);
   if (structureChanged) page.frame = null;
   rebuildNetwork();
+}
+
+// The state fields whose change builds a new network (docs/playground-protocol.md, "Replies"):
+// the server forgets a divergence then, and so does the page.
+const REBUILDING = ["dataset", "noise", "train_ratio", "seed", "classes", "problem", "features", "hidden",
+  "activation", "loss", "csv"];
+
+function rebuilt(previous, state) {
+  return !previous || REBUILDING.some((key) => JSON.stringify(previous[key]) !== JSON.stringify(state[key]));
 }
 
 function onData(message) {
@@ -166,10 +176,8 @@ function onFrame(message) {
   const parameters = unpackParameters(frame);
   page.frame = frame;
   $("epoch").textContent = formatEpoch(frame.epoch ?? 0);
-  // JSON has no NaN: a diverged network's losses come as null; its weights (float32) carry NaN or ±∞.
-  const diverged = frame.train_loss === null && parameters.some((value) => !Number.isFinite(value));
-  $("train-loss").textContent = diverged ? "NaN" : formatNumber(frame.train_loss);
-  $("test-loss").textContent = diverged ? "NaN" : formatNumber(frame.test_loss);
+  page.parametersNotFinite = nonFiniteKind(parameters);
+  showLosses();
   showMetrics(frame.metrics);
   chart.add(frame.epoch ?? 0, frame.train_loss, frame.test_loss);
   if (frame.output !== undefined && frame.output !== null) {
@@ -184,6 +192,30 @@ function onFrame(message) {
     rebuildNetwork();
   }
   network?.update({ weights: frame.weights, biases: frame.biases, maps: neuronMaps(frame.neurons) });
+}
+
+/**
+ * The losses as text. JSON has no NaN: the server sends null for a loss that is not a number, and
+ * also when there are no rows. Null reads "NaN" (or "∞") when the network has diverged — its weights
+ * (float32, sent as they are) hold NaN or ±∞, or a `diverged` message came since the last reset or
+ * rebuild (an infinite loss can come from large but finite weights) — and "–" otherwise: no rows.
+ */
+function showLosses() {
+  const frame = page.frame;
+  const broken = page.parametersNotFinite ?? page.divergence;
+  const text = (loss, rows) => (loss === null && broken && rows > 0 ? broken : formatNumber(loss ?? null));
+  $("train-loss").textContent = text(frame?.train_loss, page.data?.train?.length ?? 1);
+  $("test-loss").textContent = text(frame?.test_loss, page.data?.test?.length ?? 1);
+}
+
+/** "NaN" when a number is NaN, "∞" when some are infinite and none NaN, null when all are finite. */
+function nonFiniteKind(values) {
+  let infinite = false;
+  for (const value of values) {
+    if (Number.isNaN(value)) return "NaN";
+    if (!Number.isFinite(value)) infinite = true;
+  }
+  return infinite ? "∞" : null;
 }
 
 /**
@@ -417,6 +449,77 @@ function splitCsvLine(line) {
   return cells.map((s) => s.trim());
 }
 
+/** What the CSV panel says: the table in use, the picked file waiting to be used, or that none is in use. */
+function showCsvStatus(state) {
+  const status = $("csv-status");
+  const file = page.csvFile;
+  if (file && !file.sent) {
+    status.textContent = `${file.name}: ${file.rows} rows, ${file.columns} columns.`;
+  } else if (state.dataset === "csv" && state.csv) {
+    const features = state.csv.features;
+    status.textContent = `In use: ${features.join(", ")} → ${state.csv.target}` +
+      (features.length > 2 ? ` (drawn on the slice through ${features.slice(0, 2).join(" and ")})` : "") + ".";
+  } else if (file || state.csv) {
+    // A built-in set replaced the table; only a new upload brings it back (configure cannot).
+    status.textContent = `No CSV in use: the built-in set “${labelOf(state.dataset)}” is chosen.` +
+      (file ? ` “Use this data” loads ${file.name} again.` : "");
+  } else {
+    status.textContent = "";
+  }
+}
+
+/** The server refused the table: the status says why, and the file waits to be sent again. */
+function refusedCsv(message) {
+  if (page.csvFile) page.csvFile.sent = false;
+  $("csv-status").textContent = `Not in use: ${message.message ?? "the server refused the table."}`;
+}
+
+/** The feature columns ticked in the CSV panel. */
+function csvFeatures() {
+  return [...$("csv-features").querySelectorAll("input:checked")].map((input) => input.value);
+}
+
+/**
+ * Why the ticked columns cannot be sent, or "" when they can. The server needs two feature columns
+ * at least (the plane has two axes), and a target that is not one of them.
+ */
+function csvProblem() {
+  const features = csvFeatures();
+  if (features.length < 2) return "Choose at least two feature columns.";
+  if (features.includes($("csv-target").value)) return "Choose a target column that is not a feature column.";
+  return "";
+}
+
+/** The send button only works for a choice the server accepts; the hint beside it says what is missing. */
+function checkCsvChoice() {
+  const problem = csvProblem();
+  $("csv-use").disabled = problem !== "";
+  $("csv-hint").textContent = problem;
+  $("csv-hint").hidden = problem === "";
+}
+
+function showCsvColumns(header, numeric) {
+  const box = $("csv-features");
+  box.replaceChildren();
+  let ticked = 0;
+  header.forEach((name, i) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.value = name;
+    input.checked = numeric[i] && ticked < 2 && i < header.length - 1;
+    if (input.checked) ticked++;
+    input.addEventListener("change", checkCsvChoice);
+    label.append(input, ` ${name}`);
+    box.append(label);
+  });
+  const target = $("csv-target");
+  target.replaceChildren(...header.map((name) => new Option(name, name)));
+  target.value = header[header.length - 1];
+  $("csv-columns").hidden = false;
+  checkCsvChoice();
+}
+
 function setUpCsv() {
   let text = "";
   $("csv-file").addEventListener("change", async () => {
@@ -427,35 +530,19 @@ function setUpCsv() {
     const header = splitCsvLine(lines[0] ?? "");
     const first = splitCsvLine(lines[1] ?? "");
     const numeric = header.map((_, i) => first[i] !== undefined && first[i] !== "" && Number.isFinite(Number(first[i])));
-    const box = $("csv-features");
-    box.replaceChildren();
-    let ticked = 0;
-    header.forEach((name, i) => {
-      const label = document.createElement("label");
-      const input = document.createElement("input");
-      input.type = "checkbox";
-      input.value = name;
-      input.checked = numeric[i] && ticked < 2 && i < header.length - 1;
-      if (input.checked) ticked++;
-      label.append(input, ` ${name}`);
-      box.append(label);
-    });
-    const target = $("csv-target");
-    target.replaceChildren(...header.map((name) => new Option(name, name)));
-    target.value = header[header.length - 1];
-    $("csv-columns").hidden = false;
-    $("csv-status").textContent = `${file.name}: ${lines.length - 1} rows, ${header.length} columns.`;
+    page.csvFile = { name: file.name, rows: lines.length - 1, columns: header.length, sent: false };
+    showCsvColumns(header, numeric);
+    if (page.state) showCsvStatus(page.state);
   });
+  $("csv-target").addEventListener("change", checkCsvChoice);
   $("csv-use").addEventListener("click", () => {
-    const features = [...$("csv-features").querySelectorAll("input:checked")].map((input) => input.value);
+    if (csvProblem()) return;   // the button is disabled then; a stale click changes nothing
+    const features = csvFeatures();
     const target = $("csv-target").value;
-    if (features.length < 1 || features.includes(target)) {
-      $("csv-status").textContent = "Choose one or more feature columns, and a target that is not one of them.";
-      return;
-    }
     setPlaying(false);
+    page.csvFile.sent = true;
     socket.send("upload_csv", { text, features, target });
-    $("csv-status").textContent = `Sent: ${features.join(", ")} → ${target}.`;
+    $("csv-status").textContent = `Sending: ${features.join(", ")} → ${target}…`;
   });
 }
 
@@ -480,6 +567,7 @@ function step() {
 
 function reset() {
   hideBanner();
+  page.divergence = null;
   socket.send("reset");
 }
 
@@ -547,16 +635,19 @@ async function start() {
   });
   socket.on("diverged", (message) => {
     setPlaying(false);
+    page.divergence = /infinite/i.test(message.message ?? "") ? "∞" : "NaN";
+    showLosses();
     const suggested = message.suggested_learning_rate;
     showBanner(message.message ?? "The loss became NaN.", {
       action: suggested ? {
         label: `Reset at learning rate ${suggested}`,
-        run: () => { configure({ learning_rate: suggested }); socket.send("reset"); },
+        run: () => { configure({ learning_rate: suggested }); reset(); },
       } : null,
     });
   });
   socket.on("error", (message) => {
     console.warn("playground: the server said", message);
+    if (message.for === "upload_csv") refusedCsv(message);
     showBanner(`${message.for ? labelOf(message.for) + ": " : ""}${message.message ?? "something went wrong"}`);
   });
 

@@ -112,11 +112,13 @@ export class NetworkView {
     });
     this.nodes.push(featureNodes);
 
-    // The hidden layers, each with its own +/− for neurons.
+    // The hidden layers, each with its own +/− for neurons. The +/− go into the page first, so the
+    // Tab key reaches a layer's size controls before its neurons (they are drawn above them too).
     s.hidden.forEach((size, layer) => {
       const x = xs[layer + 1];
       const top = TOP + (largest * spacing - size * spacing) / 2;
       const column = [];
+      this.addLayerControls(x + neuronSize / 2, layer, size, s);
       for (let unit = 0; unit < size; unit++) {
         const node = this.makeNode({
           x, y: top + unit * spacing, size: neuronSize, classes: ["hidden-neuron"],
@@ -140,7 +142,6 @@ export class NetworkView {
         column.push(node);
       }
       this.nodes.push(column);
-      this.addLayerControls(x + neuronSize / 2, layer, size, s);
     });
 
     // The output unit(s): small circles; click edits the output bias (and incoming weights).

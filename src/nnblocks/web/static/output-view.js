@@ -43,6 +43,7 @@ export class OutputView {
     this.train = train;
     this.test = test;
     if (extent) this.extent = extent;
+    this.showAxes();
     this.drawPoints();
   }
 
@@ -157,7 +158,6 @@ export class OutputView {
     };
     draw(this.train, "#fff", 1);
     if (this.showTest) draw(this.test, "#222", 1.4);
-    this.drawAxes(context);
     for (const [point, colour] of [[this.marker, "#222"], [this.cursor, "#ff9f1c"]]) {
       if (!point) continue;
       const [px, py] = this.toPixel(point[0], point[1]);
@@ -169,26 +169,21 @@ export class OutputView {
     }
   }
 
-  /** The plane's bounds at the corners and the axes' names (x1 along the bottom, x2 up the left side). */
-  drawAxes(context) {
+  /**
+   * The plane's bounds and the axes' names, in the strips beside the map (x1 under it, x2 left of it):
+   * drawn inside, the two minima met in the bottom-left corner and covered each other.
+   */
+  showAxes() {
     const [xMin, xMax, yMin, yMax] = this.extent;
     const [xName, yName] = this.axisNames ?? ["x1", "x2"];
-    const size = this.size;
-    context.fillStyle = "rgba(60,60,60,.8)";
-    context.font = "10px system-ui, sans-serif";
-    context.textAlign = "left";
-    context.fillText(formatShort(xMin), 3, size - 4);
-    context.fillText(formatShort(yMax), 3, 11);
-    context.fillText(formatShort(yMin), 3, size - 15);
-    context.textAlign = "right";
-    context.fillText(formatShort(xMax), size - 3, size - 4);
-    context.textAlign = "center";
-    context.fillText(`${xName} →`, size / 2, size - 4);
-    context.save();
-    context.translate(10, size / 2);
-    context.rotate(-Math.PI / 2);
-    context.fillText(`${yName} →`, 0, 0);
-    context.restore();
+    const texts = {
+      "axis-x-min": formatShort(xMin), "axis-x-max": formatShort(xMax), "axis-x-name": `${xName} →`,
+      "axis-y-min": formatShort(yMin), "axis-y-max": formatShort(yMax), "axis-y-name": `${yName} →`,
+    };
+    for (const [id, text] of Object.entries(texts)) {
+      const label = document.getElementById(id);
+      if (label) label.textContent = text;
+    }
   }
 
   setMarker(point) {
@@ -197,6 +192,8 @@ export class OutputView {
   }
 }
 
+/** A bound in three digits, with a true minus sign (the hyphen reads as a dash beside a number). */
 function formatShort(value) {
-  return Number.isInteger(value) ? String(value) : Number(value).toPrecision(3);
+  const text = Number.isInteger(value) ? String(value) : Number(value).toPrecision(3);
+  return text.replace(/^-/, "−");
 }
