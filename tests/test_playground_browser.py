@@ -481,3 +481,114 @@ def test_export_downloads_runnable_code(open_page, tmp_path):
     torch_download.value.save_as(torch_script)
     compile(torch_script.read_text(), str(torch_script), "exec")   # valid Python; running it needs torch
     assert "torch" in torch_script.read_text()
+
+
+def use_people_with_age(tab, folder: Path) -> None:
+    """Upload height, weight and age (→ kind): the map is the height-weight plane, age is held."""
+    page = tab.page
+    choose_csv(page, people_csv(folder, age=True))
+    page.locator('#csv-features input[value="age"]').check()
+    page.locator("#csv-use").click()
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'csv'"
+             " && window.nnblocksPlayground.data?.slice?.length === 1")
+    tab.wait("() => window.nnblocksPlayground.frame?.epoch === 0")
+
+
+def test_the_slice_sliders_move_the_plane_through_a_third_column(open_page, tmp_path):
+    tab = open_page(QUICK)
+    page = tab.page
+    block, slider = page.locator("#slice"), page.locator("#slice-0")
+    assert not block.is_visible()                                       # a built-in set has no other columns
+    use_people_with_age(tab, tmp_path)
+    assert block.is_visible()
+    assert "held at" in page.locator("#slice-heading").inner_text()
+    assert "plane where the other features take these values" in block.inner_text()
+    control = tab.js("() => window.nnblocksPlayground.data.slice[0]")
+    assert control["name"] == "age" and control["held"] is False and control["value"] == control["mean"]
+    label = page.locator("label[for=slice-0]")
+    assert label.inner_text() == f"age: {control['mean']:.6g} (the training mean)"
+    assert float(slider.input_value()) == pytest.approx(control["mean"], abs=0.1)
+    assert float(slider.get_attribute("min")) == control["low"]
+    assert float(slider.get_attribute("max")) == control["high"]
+    assert page.locator(".slice-mean").is_disabled()                    # nothing to undo yet
+    before = tab.frame()["output"]
+
+    slider.focus()                                                      # the keyboard, as a learner would
+    slider.press("End")
+    tab.wait("() => window.nnblocksPlayground.data.slice[0].held === true")
+    tab.wait("(high) => window.nnblocksPlayground.data.slice[0].value === high", control["high"])
+    tab.wait("(before) => window.nnblocksPlayground.frame.output !== before", before)
+    slider.press("ArrowLeft")                                           # one step (0.1 years) down
+    tab.wait("(high) => window.nnblocksPlayground.data.slice[0].value < high", control["high"])
+    moved = tab.js("() => window.nnblocksPlayground.data.slice[0].value")
+    assert moved == pytest.approx(control["high"] - 0.1)
+    assert label.inner_text() == f"age: {moved:g}"                      # the value exactly, no longer the mean
+    assert tab.frame()["epoch"] == 0                                    # the weights stay: only the plane moved
+    tab.shot("08-slice-moved.png")
+
+    page.locator(".slice-mean").click()                                 # back to the training mean
+    tab.wait("() => window.nnblocksPlayground.data.slice[0].held === false")
+    tab.wait("(before) => window.nnblocksPlayground.frame.output === before", before)
+    assert label.inner_text().endswith("(the training mean)")
+    assert page.locator(".slice-mean").is_disabled()
+
+    page.locator('.dataset[data-dataset="xor"]').click()                # a built-in set again: no slice
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'xor'")
+    tab.wait("() => window.nnblocksPlayground.data?.slice?.length === 0")
+    assert not block.is_visible()
+
+
+def test_dragging_a_slice_slider_is_throttled_and_ends_on_the_last_value(open_page, tmp_path):
+    tab = open_page(QUICK)
+    page = tab.page
+    use_people_with_age(tab, tmp_path)
+    tab.js("""() => {
+        window.sentSlices = [];
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (text) {
+            const message = JSON.parse(text);
+            if (message.type === 'slice') window.sentSlices.push({values: message.values, at: performance.now()});
+            return send.call(this, text);
+        };
+    }""")
+    box = page.locator("#slice-0").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 4, y)
+    page.mouse.down()
+    for step in range(1, 31):
+        page.mouse.move(box["x"] + 4 + step * (box["width"] - 8) / 30, y)
+        page.wait_for_timeout(5)
+    page.mouse.up()
+    high = tab.js("() => window.nnblocksPlayground.data.slice[0].high")
+    tab.wait("(high) => window.nnblocksPlayground.data.slice[0].value === high", high)
+    sent = tab.js("() => window.sentSlices")
+    assert 1 <= len(sent) < 30, sent                                   # not one message per move
+    # While dragging, one message per 100 ms at most; letting go sends the last value at once.
+    gaps = [later["at"] - earlier["at"] for earlier, later in zip(sent[:-1], sent[1:-1])]
+    assert all(gap >= 95 for gap in gaps), gaps
+    assert sent[-1]["values"] == [high]
+
+
+def test_metrics_are_grouped_per_metric_with_explanations(open_page):
+    tab = open_page(QUICK)                                              # two classes
+    page = tab.page
+    lines = page.locator("#metrics .metric")
+    assert [text.split(":")[0] for text in lines.all_inner_texts()] == ["Accuracy", "ROC AUC"]
+    metrics = tab.frame()["metrics"]
+    assert lines.nth(0).inner_text() == \
+        f"Accuracy: test {metrics['test_accuracy']:.3f} · train {metrics['train_accuracy']:.3f}"
+    assert "random positive point scores above a random negative one" in lines.nth(1).get_attribute("title")
+    tab.shot("09-metrics-classification.png")
+
+    page.locator('.dataset[data-dataset="plane"]').click()             # regression
+    tab.wait("() => window.nnblocksPlayground.state?.problem === 'regression'"
+             " && 'test_r2' in (window.nnblocksPlayground.frame?.metrics ?? {})")
+    tab.wait("() => document.querySelectorAll('#metrics .metric').length === 3")
+    assert [text.split(":")[0] for text in lines.all_inner_texts()] == ["MAE", "RMSE", "R²"]
+    assert "0 is no better than predicting the mean" in lines.nth(2).get_attribute("title")
+    tab.shot("10-metrics-regression.png")
+
+    page.locator('.dataset[data-dataset="spiral_classes"]').click()    # several classes: accuracy only
+    tab.wait("() => window.nnblocksPlayground.state?.dataset === 'spiral_classes'"
+             " && document.querySelectorAll('#metrics .metric').length === 1")
+    assert lines.nth(0).inner_text().startswith("Accuracy: test ")

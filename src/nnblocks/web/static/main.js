@@ -10,6 +10,7 @@ import { setUpExports } from "./export.js";
 import { decodeFloats, FEATURE_FUNCTIONS } from "./heatmap.js";
 import { formatNumber, NetworkView, prettyFeature } from "./network-view.js";
 import { OutputView } from "./output-view.js";
+import { SliceControls } from "./slice-view.js";
 import { PlaygroundSocket } from "./socket.js";
 import { readState, writeState } from "./state-url.js";
 
@@ -34,6 +35,7 @@ window.nnblocksPlayground = page;   // read-only handle for the browser tests an
 const socket = new PlaygroundSocket("/ws");
 const chart = new LossChart($("loss-chart"));
 const output = new OutputView($("output-heatmap"), $("output-points"), $("scale-bar"));
+const slice = new SliceControls($("slice"), $("slice-sliders"), (values) => socket.send("slice", { values }));
 let controls = null;
 let network = null;
 
@@ -152,6 +154,7 @@ function onData(message) {
   $("edited-note").hidden = !data.edited;
   output.axisNames = data.column_names ?? ["x1", "x2"];
   output.setData(train, test, page.extent);
+  slice.show(data.slice);
   $("output-points").setAttribute("aria-label",
     `The output map with ${train.length} training and ${test.length} test points`);
   rebuildNetwork();
@@ -256,11 +259,77 @@ function neuronMaps(neurons, resolution = page.frame?.neuron_resolution ?? 20) {
   };
 }
 
+// The frame's metrics come as train_<name> and test_<name>; the page shows one line per metric, in
+// this order, with a sentence for learners who meet the name for the first time.
+const METRICS = {
+  accuracy: { title: "Accuracy", about: "The share of points whose class the network gets right." },
+  roc_auc: {
+    title: "ROC AUC",
+    about: "The chance that a random positive point scores above a random negative one "
+      + "(0.5 is guessing, 1 is perfect).",
+  },
+  mae: {
+    title: "MAE",
+    about: "Mean absolute error: how far a prediction lies from the target on average, in the target's units.",
+  },
+  rmse: { title: "RMSE", about: "Root mean squared error: like the MAE, but large misses count more." },
+  r2: {
+    title: "R²",
+    about: "The share of the target's spread the network explains: 1 is perfect, "
+      + "0 is no better than predicting the mean.",
+  },
+};
+
+/** {metric: {test, train}} from the frame's flat names, known metrics first, in METRICS' order. */
+function groupMetrics(metrics) {
+  const groups = new Map(Object.keys(METRICS).map((name) => [name, {}]));
+  for (const [key, value] of Object.entries(metrics ?? {})) {
+    const match = /^(train|test)_(.+)$/.exec(key);
+    if (!match) continue;
+    const [, part, name] = match;
+    if (!groups.has(name)) groups.set(name, {});
+    groups.get(name)[part] = value;
+  }
+  return [...groups].filter(([, parts]) => Object.keys(parts).length > 0);
+}
+
+/**
+ * One line per metric: "Accuracy: test 0.460 · train 0.420". The lines stay from frame to frame
+ * and only their numbers change: a line made anew 60 times a second would close its tooltip.
+ */
 function showMetrics(metrics) {
-  const parts = Object.entries(metrics ?? {})
-    .filter(([, value]) => typeof value === "number")
-    .map(([name, value]) => `${name.replace(/_/g, " ").replace(" mae", " MAE")} ${formatNumber(value)}`);
-  $("metrics").textContent = parts.join(" · ");
+  const box = $("metrics");
+  const groups = groupMetrics(metrics);
+  const lines = groups.map(([name, parts]) => {
+    const line = metricLine(box, name);
+    const values = ["test", "train"].filter((part) => part in parts)
+      .map((part) => `${part} ${formatMetric(parts[part])}`);
+    line.lastChild.textContent = values.join(" · ");
+    return line;
+  });
+  if (lines.length !== box.children.length || lines.some((line, index) => box.children[index] !== line)) {
+    box.replaceChildren(...lines);
+  }
+}
+
+/** Three decimals, "–" for null (a diverged network), and a true minus sign for a negative R². */
+function formatMetric(value) {
+  return formatNumber(typeof value === "number" ? value : null).replace(/^-/, "−");
+}
+
+function metricLine(box, name) {
+  const existing = [...box.children].find((line) => line.dataset.metric === name);
+  if (existing) return existing;
+  const known = METRICS[name] ?? { title: labelOf(name), about: "" };
+  const line = document.createElement("div");
+  line.className = "metric";
+  line.dataset.metric = name;
+  if (known.about) line.title = known.about;
+  const title = document.createElement("span");
+  title.className = "metric-name";
+  title.textContent = `${known.title}:`;
+  line.append(title, document.createTextNode(" "), document.createElement("span"));
+  return line;
 }
 
 function formatEpoch(epoch) {
@@ -648,6 +717,7 @@ async function start() {
   socket.on("error", (message) => {
     console.warn("playground: the server said", message);
     if (message.for === "upload_csv") refusedCsv(message);
+    if (message.for === "slice") slice.refused();
     showBanner(`${message.for ? labelOf(message.for) + ": " : ""}${message.message ?? "something went wrong"}`);
   });
 
