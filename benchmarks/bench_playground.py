@@ -7,12 +7,10 @@
    sends. Two networks on the spiral: 6 hidden layers of 8 and TF Playground's default 4-2.
    TF Playground's own engine needs 44 ms and 7.25 ms for this work on the lab machine (its
    issue); the goals are 4.4 ms and 2.4 ms. Timed through the session's own code
-   (``Session.advance``, no socket), in interleaved rounds (common.py): best round, median
-   round, median CPU time of the thread. The process is set up as ``nnblocks playground`` sets
-   it up (``app.tune_process``: one BLAS thread, a 50 µs GIL switch interval). Contenders, in
-   float32: "in turn" (train, then the frame: what ``step`` does) and "overlapped" (the play
-   stream: the previous frame computed in a second thread while this epoch trains); and for
-   comparison the maps in 2 column-block threads, float64, and the step's parts.
+   (``Session.advance``: train, then the frame, as the play stream and ``step`` do; no
+   socket), in interleaved rounds (common.py): best round, median round, median CPU time of
+   the thread. The process is set up as ``nnblocks playground`` sets it up (one BLAS thread).
+   The server's float32 beside float64 for comparison, and the step's parts.
 2. time to solve: a real server (uvicorn on 127.0.0.1, a free port) and a real WebSocket
    client; from sending ``play`` to the first frame whose test accuracy is >= 0.98, wall clock,
    frames decoded by the client. Spiral, 6 x 8 tanh, Adam (learning rate 0.01), batch 10,
@@ -45,91 +43,66 @@ STEP_STATE = {"dataset": "spiral", "features": ["x1", "x2"], "activation": "tanh
               "optimizer": "sgd", "batch_size": 10, "train_ratio": 50, "epochs_per_frame": 1}
 
 
-def make_trainer(hidden: list[int], threads: int, dtype: str = "float32"):
+def make_trainer(hidden: list[int], dtype: str = "float32"):
     from nnblocks.web.playground.trainer import Trainer
 
-    trainer = Trainer(threads=threads, dtype=dtype)
+    trainer = Trainer(dtype=dtype)
     errors = trainer.configure({**STEP_STATE, "hidden": hidden})
     assert not errors, errors
     assert len(trainer.t_train) == 250, len(trainer.t_train)
     return trainer
 
 
-def full_step(trainer, pipelined: bool = False):
+def full_step(trainer):
     """One frame of the play stream, through the session's own code (``Session.advance``)."""
     from nnblocks.web.playground.session import Session
 
-    session = Session(None, "benchmark", trainer=trainer, pipeline=pipelined)
+    session = Session(None, "benchmark", trainer=trainer)
 
     def step():
         if trainer.epoch >= 2000:   # keep the network in its early, moving regime
             trainer.reset()
-        messages, stop = session.advance(pipelined)
+        messages, stop = session.advance()
         assert not stop and len(messages) == 1
         return messages
     return step
 
 
 def step_benchmark(quick: bool) -> list[str]:
-    from nnblocks.web.playground.app import tune_process
-
-    with thread_limit(1):   # as the server runs: one BLAS thread ...
-        before = sys.getswitchinterval()
-        pipelined = tune_process()   # ... and a 50 µs GIL switch interval (two cores or more)
-        try:
-            return _step_benchmark(quick, pipelined)
-        finally:
-            sys.setswitchinterval(before)
-
-
-def _step_benchmark(quick: bool, pipelined: bool) -> list[str]:
     from nnblocks.web.playground import frames
-    from nnblocks.web.playground.session import PIPELINE_MIN_UNITS
 
-    lines = []
-    rows, verdicts = [], []
-    headline = ["in turn, f32", "overlapped, f32"] if pipelined else ["in turn, f32"]
-    for case, hidden in NETWORKS.items():
-        contenders = {"in turn, f32": full_step(make_trainer(hidden, 1))}
-        if pipelined:
-            contenders["overlapped, f32"] = full_step(make_trainer(hidden, 1), pipelined=True)
-        contenders["in turn, f32, maps in 2 threads"] = full_step(make_trainer(hidden, 2))
-        contenders["in turn, f64"] = full_step(make_trainer(hidden, 1, "float64"))
-        parts = make_trainer(hidden, 1)
-        frame = parts.frame()
-        contenders["part: one epoch (25 train_step)"] = lambda trainer=parts: trainer.train_epochs(1)
-        contenders["part: maps + losses"] = parts.frame
-        contenders["part: encode the frame"] = lambda frame=frame: frames.frame_text(frame)
-        steps = {name: 1 for name in contenders}
-        timing = interleave(contenders, steps, rounds=150 if quick else 400, warmup_steps={n: 5 for n in contenders},
-                            budget_seconds=25 if quick else 60)
-        for name in contenders:
-            cpu = "-" if name.startswith("overlapped") or "2 threads" in name else \
-                format_seconds(timing.cpu_median(name))
-            rows.append([case, name, format_seconds(timing.best(name)), format_seconds(timing.median(name)), cpu,
-                         str(len(timing.rounds[name]))])
-        served = "overlapped, f32" if pipelined and sum(hidden) >= PIPELINE_MIN_UNITS else "in turn, f32"
-        for name in headline:
+    lines, rows, verdicts = [], [], []
+    with thread_limit(1):   # as the server runs: one BLAS thread
+        for case, hidden in NETWORKS.items():
+            parts = make_trainer(hidden)
+            frame = parts.frame()
+            contenders = {
+                "full step, f32 (the server's)": full_step(make_trainer(hidden)),
+                "full step, f64": full_step(make_trainer(hidden, "float64")),
+                "part: one epoch (25 train_step)": lambda trainer=parts: trainer.train_epochs(1),
+                "part: maps + losses + metrics": parts.frame,
+                "part: encode the frame": lambda frame=frame: frames.frame_text(frame),
+            }
+            timing = interleave(contenders, {name: 1 for name in contenders}, rounds=150 if quick else 400,
+                                warmup_steps={name: 5 for name in contenders}, budget_seconds=25 if quick else 60)
+            for name in contenders:
+                rows.append([case, name, format_seconds(timing.best(name)), format_seconds(timing.median(name)),
+                             format_seconds(timing.cpu_median(name)), str(len(timing.rounds[name]))])
+            name = "full step, f32 (the server's)"
             best, median = timing.best(name), timing.median(name)
             result = verdict(best, GOAL_STEP[case], higher_is_better=False)
             if verdict(median, GOAL_STEP[case], False) != result:
                 result += f" (median: {verdict(median, GOAL_STEP[case], False)})"
-            label = name + (" (the server's choice)" if name == served else "")
-            verdicts.append([case, label, format_seconds(best), format_seconds(median), format_seconds(GOAL_STEP[case]),
-                             f"{TF_STEP[case] / best:5.1f}x", result])
-        size = len(frames.frame_text(frame))
-        lines.append(f"frame size ({case}): {size / 1024:.0f} KiB of JSON "
-                     f"(output 100 x 100 + {sum(hidden) + 2} maps of 20 x 20, base64 float32)")
+            verdicts.append([case, format_seconds(best), format_seconds(median), format_seconds(GOAL_STEP[case]),
+                             f"{TF_STEP[case] / best:5.1f}x", f"{TF_STEP[case] / median:5.1f}x", result])
+            lines.append(f"frame size ({case}): {len(frames.frame_text(frame)) / 1024:.0f} KiB of JSON "
+                         f"(output 100 x 100 + {sum(hidden) + 2} maps of 20 x 20, base64 float32)")
     lines.append("")
-    lines.append("1. one full step: an epoch, both losses, the 100 x 100 output map, every neuron's map, the JSON "
-                 "text.")
-    lines.append("   'in turn': train, then the frame (what `step` does). 'overlapped': the play stream of "
-                 "`nnblocks playground`,")
-    lines.append("   the frame of the epoch before computed in a second thread while this epoch trains "
-                 "(Session.advance).")
+    lines.append("1. one full step: an epoch, both losses, the metrics, the 100 x 100 output map, every neuron's map, "
+                 "the JSON text.")
     lines.append(table(["net", "what", "best", "median", "cpu (median)", "rounds"], rows))
     lines.append("")
-    lines.append(table(["net", "step", "best", "median", "goal", "TF 44 / 7.25 ms ÷ best", "result"], verdicts))
+    lines.append(table(["net", "best", "median", "goal", "TF ÷ best", "TF ÷ median", "result"], verdicts))
     return lines
 
 
@@ -137,11 +110,11 @@ def _step_benchmark(quick: bool, pipelined: bool) -> list[str]:
 def start_server():
     import uvicorn
 
-    from nnblocks.web.playground.app import bind, create_app, tune_process, url_of
+    from nnblocks.web.playground.app import bind, create_app, one_blas_thread, url_of
 
-    pipeline = tune_process()   # as `nnblocks playground` does
+    one_blas_thread()   # as `nnblocks playground` does
     listener = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(pipeline=pipeline), log_level="warning", ws_max_size=2**25))
+    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning", ws_max_size=2**25))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     while not server.started:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import sys
@@ -29,16 +28,12 @@ from nnblocks.web.playground.trainer import Trainer
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
-def create_app(static_dir: str | Path | None = None, max_frames_per_second: float = 60.0,
-               threads: int | None = None, pipeline: bool = False) -> FastAPI:
+def create_app(static_dir: str | Path | None = None, max_frames_per_second: float = 60.0) -> FastAPI:
     """The playground app.
 
     Args:
         static_dir: the page's folder (default: nnblocks/web/static).
         max_frames_per_second: the most frames a playing session sends per second.
-        threads: column blocks for each frame's forward pass (default: 2 where 2 cores exist).
-        pipeline: overlap each frame's maps with the next frame's epochs while playing
-            (``Session.advance``); ``serve`` turns it on with ``tune_process``.
     """
     app = FastAPI(title="nnblocks playground", docs_url=None, redoc_url=None, openapi_url=None)
     sessions: dict[str, Session] = {}
@@ -63,9 +58,8 @@ def create_app(static_dir: str | Path | None = None, max_frames_per_second: floa
     async def websocket_session(websocket: WebSocket) -> None:
         await websocket.accept()
         session_id = secrets.token_urlsafe(12)
-        trainer = await run_in_threadpool(Trainer, threads)   # data and network: not on the event loop
-        session = Session(websocket, session_id, max_frames_per_second=max_frames_per_second, trainer=trainer,
-                          pipeline=pipeline)
+        trainer = await run_in_threadpool(Trainer)   # data and network: not on the event loop
+        session = Session(websocket, session_id, max_frames_per_second=max_frames_per_second, trainer=trainer)
         sessions[session_id] = session
         try:
             await session.run()
@@ -106,31 +100,11 @@ def one_blas_thread() -> None:
     The playground's matrix products are small ((8, 9) @ (9, 10500) at most per layer); OpenBLAS
     splits them over its threads anyway, and on a busy machine its threads wait for each other:
     measured, a frame's maps took 2 ms at the best and 20 ms at the median with two BLAS threads,
-    2.1 ms at the median with one. The maps use their own column-block threads instead (grid.py),
-    and several sessions train in parallel threads.
+    2.1 ms at the median with one. Several sessions (tabs) still train in parallel threads.
     """
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
-
-
-SWITCH_INTERVAL = 2e-5   # seconds; Python's default is 5e-3
-
-
-def tune_process() -> bool:
-    """Set this process up for the playground server; return whether to pipeline frames.
-
-    One BLAS thread (``one_blas_thread``). And with two cores or more, a 20 µs GIL switch
-    interval: while playing, a frame's maps run in a second thread during the next epochs, and
-    that thread needs the GIL for a moment between its NumPy calls (about 15 a frame). With the
-    default 5 ms it waits up to 5 ms each time and overlapping loses; with 20 µs the step of the
-    6 x 8 spiral measured about 4.4 ms overlapped against 5.9 ms in turn (bench_playground.py).
-    """
-    one_blas_thread()
-    if (os.cpu_count() or 1) < 2:
-        return False
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    return True
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, log_level: str = "warning",
@@ -139,7 +113,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     import uvicorn
 
     listener = bind(host, port)
-    pipeline = tune_process()
+    one_blas_thread()
     url = url_of(listener)
     print(f"nnblocks playground: {url}  (Ctrl+C to stop)", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -148,6 +122,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     if open_browser:
         import webbrowser
         webbrowser.open(url)
-    config = uvicorn.Config(create_app(max_frames_per_second=max_frames_per_second, pipeline=pipeline),
+    config = uvicorn.Config(create_app(max_frames_per_second=max_frames_per_second),
                             log_level=log_level, ws_max_size=32 * 1024 * 1024)
     uvicorn.Server(config).run(sockets=[listener])

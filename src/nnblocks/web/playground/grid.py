@@ -15,9 +15,11 @@ This is ``Sequential.layer_outputs`` for a fixed set of points, laid out for spe
   computed as 1 - 2 / (e^(2z) + 1), through NumPy's vectorised exp: here 2x faster than
   ``np.tanh`` on float32 (which has no SIMD loop on AVX2 machines) and within 2e-7 of it, far
   below a colour step of the picture (1/256). The rows after them (the training and test
-  points) keep ``np.tanh``, so the losses and accuracies shown are the library's own numbers;
-- **optional threads**: the points can be cut into column blocks evaluated in parallel
-  (NumPy releases the GIL inside tanh and the matrix products).
+  points) keep ``np.tanh``, so the losses and accuracies shown are the library's own numbers.
+
+One thread: cutting the points into column blocks evaluated in parallel threads was measured
+(bench_playground.py) and gained nothing on two cores — the threads queue for the GIL between
+their NumPy calls — so the simpler loop stays.
 
 The points are whatever the caller stacks: the playground puts the 100 x 100 grid first and
 the training and test rows after it.
@@ -25,29 +27,10 @@ the training and test rows after it.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy.special import expit
 
 from nnblocks.blocks.registry import ACTIVATIONS
-
-_POOL: ThreadPoolExecutor | None = None
-MINIMUM_BLOCK = 2048   # fewer points per thread than this are not worth a thread
-
-
-def default_threads() -> int:
-    """Two threads where two cores exist: tanh over 10,000 points x every neuron is the map's cost."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nnblocks-plane")
-    return _POOL
-
 
 def tanh_for_pictures(z: np.ndarray) -> None:
     """z <- tanh(z) in place as 1 - 2 / (e^(2z) + 1): 4 vectorised passes; overflow gives exactly ±1."""
@@ -90,21 +73,17 @@ class PlaneEvaluator:
     Args:
         features: (M, F) the points after the Inputs block (derived features, scaling).
         dtype: the network's float type.
-        threads: how many column blocks to evaluate in parallel.
         exact_from: the first row whose values are numbers to report, not only a picture: the
             rows before it may use ``tanh_for_pictures``. None (the default): every row is exact.
     """
 
-    def __init__(self, features: np.ndarray, dtype, threads: int = 1, exact_from: int | None = None) -> None:
+    def __init__(self, features: np.ndarray, dtype, exact_from: int | None = None) -> None:
         count, width = features.shape
         self.count = count
         self.exact_from = count if exact_from is None else 0 if exact_from <= 0 else min(int(exact_from), count)
         self.dtype = np.dtype(dtype)
         self.inputs = np.ones((width + 1, count), dtype=self.dtype)   # (F + 1, M): features, then ones
         self.inputs[:width] = features.T
-        self.threads = max(1, min(int(threads), count // MINIMUM_BLOCK or 1))
-        edges = np.linspace(0, count, self.threads + 1).astype(int)
-        self.blocks = [(int(start), int(stop)) for start, stop in zip(edges[:-1], edges[1:])]
         self.buffers: list[np.ndarray] = []
         self.shapes: list[int] = []
 
@@ -132,22 +111,12 @@ class PlaneEvaluator:
         """
         matrices = self.matrices(layers) if matrices is None else matrices
         self._allocate([matrix.shape[0] for matrix in matrices])
-        if len(self.blocks) == 1:
-            self._run_block(layers, matrices, 0, self.count)
-        else:
-            futures = [_pool().submit(self._run_block, layers, matrices, start, stop) for start, stop in self.blocks]
-            for future in futures:
-                future.result()
-        return [buffer[:-1] for buffer in self.buffers]
-
-    def _run_block(self, layers, matrices, start: int, stop: int) -> None:
-        values = self.inputs[:, start:stop]
-        middle = min(max(self.exact_from, start), stop)   # pictures in [start, middle), exact in [middle, stop)
+        values, middle = self.inputs, self.exact_from   # pictures in [0, middle), exact in [middle, M)
         for layer, matrix, buffer in zip(layers, matrices, self.buffers):
-            z = buffer[:-1, start:stop]
-            np.matmul(matrix, values, out=z)        # (H, D + 1) @ (D + 1, m): W^T a + b
-            if middle > start:
-                activate_in_place(layer.activation, buffer[:-1, start:middle], picture=True)
-            if stop > middle:
-                activate_in_place(layer.activation, buffer[:-1, middle:stop])
-            values = buffer[:, start:stop]
+            np.matmul(matrix, values, out=buffer[:-1])   # (H, D + 1) @ (D + 1, M): W^T a + b
+            if middle > 0:
+                activate_in_place(layer.activation, buffer[:-1, :middle], picture=True)
+            if middle < self.count:
+                activate_in_place(layer.activation, buffer[:-1, middle:])
+            values = buffer
+        return [buffer[:-1] for buffer in self.buffers]

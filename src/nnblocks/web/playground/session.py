@@ -25,7 +25,6 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from nnblocks.errors import NNBlocksError
@@ -38,9 +37,6 @@ from nnblocks.web.playground.state import (CSV_DATASET, DATA_FIELDS, DATASETS, N
 from nnblocks.web.playground.trainer import Trainer
 
 LOG = logging.getLogger("nnblocks.playground")
-# Overlapping a frame's maps with the next epochs pays when the maps are a good part of the work:
-# measured, it wins for 6 layers of 8 (48 units) and loses for TF Playground's 4-2 (6 units).
-PIPELINE_MIN_UNITS = 16
 REBUILDING = DATA_FIELDS | NETWORK_FIELDS
 
 
@@ -51,20 +47,15 @@ class Session:
         websocket: a Starlette/FastAPI WebSocket, already accepted.
         session_id: the name under which the app finds this session (model.zip downloads).
         max_frames_per_second: the fastest the stream sends frames while playing.
-        threads: column blocks for the maps' forward pass (``Trainer``).
         trainer: a Trainer made beforehand (in a worker thread, so the event loop does not wait for it).
-        pipeline: while playing, compute each frame's maps in a second thread during the next
-            frame's epochs (``advance``); worth it with two cores and a short GIL switch interval
-            (``app.tune_process``).
     """
 
     def __init__(self, websocket, session_id: str, max_frames_per_second: float = 60.0,
-                 threads: int | None = None, trainer: Trainer | None = None, pipeline: bool = False) -> None:
+                 trainer: Trainer | None = None) -> None:
         self.websocket = websocket
-        self.pipeline = pipeline
         self.id = session_id
         self.interval = 1.0 / max_frames_per_second
-        self.trainer = trainer if trainer is not None else Trainer(threads=threads)
+        self.trainer = trainer if trainer is not None else Trainer()
         self.lock = threading.Lock()
         self.playing = False
         self.stream: asyncio.Task | None = None
@@ -176,13 +167,14 @@ class Session:
         messages.append(self.frame_text())
         return messages
 
-    def advance(self, pipelined: bool = False) -> tuple[list, bool]:
+    def advance(self) -> tuple[list, bool]:
         """One frame's worth of training (``epochs_per_frame`` epochs, or fewer at a stop), and what to
         send: the frame, then ``stopped`` or ``diverged`` when training must stop. Returns (messages, stop).
 
-        ``pipelined``: the frame of the network as it was *before* these epochs is computed in another
-        thread while they train, and sent instead of a frame after them (one frame behind, so the maps'
-        NumPy work overlaps the training's Python); at a stop the frame after them is computed and sent.
+        Train, then compute the frame: in turn, in this one thread. (Computing the frame in a second
+        thread while the next epochs train was measured too: the training's many small NumPy calls and
+        the maps' few large ones then queue for the GIL, and it came out no faster, at a worse median —
+        bench_playground.py.)
         """
         trainer = self.trainer
         state = trainer.state
@@ -194,35 +186,24 @@ class Session:
             if epochs <= 0:
                 return [self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, the "
                                              f"stop condition ({stop_epochs} epochs).")], True
-        earlier = None
-        if pipelined:
-            snapshot = trainer.snapshot()
-            earlier = _frame_pool().submit(self.frame_and_text, snapshot)
-        try:
-            trainer.train_epochs(epochs)
-        finally:
-            earlier_loss, earlier_text = earlier.result() if earlier is not None else (None, None)
-        stop_loss = state["stop_loss"]
-        reached = stop_epochs is not None and trainer.epoch >= stop_epochs
-        if earlier is not None and trainer.divergence is None and not reached and not _at_most(earlier_loss, stop_loss):
-            return [earlier_text], False
+        trainer.train_epochs(epochs)
         loss, text = self.frame_and_text()
         messages: list = [text]
         if trainer.divergence is not None:
             messages.append(self.diverged_message())
-        elif reached:
+        elif stop_epochs is not None and trainer.epoch >= stop_epochs:
             messages.append(self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, "
                                                  f"the stop condition ({stop_epochs} epochs)."))
-        elif _at_most(loss, stop_loss) or _at_most(earlier_loss, stop_loss):
+        elif _at_most(loss, state["stop_loss"]):
             messages.append(self.stopped_message("target loss reached", f"The training loss is {loss:.4g} at epoch "
-                                                 f"{trainer.epoch}, at or below the target {stop_loss:g}."))
+                                                 f"{trainer.epoch}, at or below the target {state['stop_loss']:g}."))
         else:
             return messages, False
         return messages, True
 
-    def frame_and_text(self, snapshot=None) -> tuple[float | None, str]:
-        """The training loss and the frame's JSON text (of ``snapshot``, or of the network now)."""
-        frame = self.trainer.frame(snapshot)
+    def frame_and_text(self) -> tuple[float | None, str]:
+        """The training loss and the frame's JSON text."""
+        frame = self.trainer.frame()
         return frame["train_loss"], frames.frame_text(frame)
 
     def stopped_message(self, reason: str, text: str) -> dict:
@@ -238,20 +219,15 @@ class Session:
     async def _stream(self) -> None:
         loop = asyncio.get_running_loop()
         next_frame = loop.time()
-        behind = False   # the last frame sent shows the network one frame's epochs ago (pipelined)
         try:
             while self.playing:
-                pipelined = self.pipeline and sum(self.trainer.state["hidden"]) >= PIPELINE_MIN_UNITS
-                messages, stop = await self.call(self.advance, pipelined)
-                behind = pipelined and not stop
+                messages, stop = await self.call(self.advance)
                 if stop:
                     self.playing = False
                     messages.append(await self.call(self.state_message))
                 await self.send(*messages)
                 next_frame = max(next_frame + self.interval, loop.time())
                 await asyncio.sleep(next_frame - loop.time())   # yields even when no time is left
-            if behind:   # paused: show where training really got to
-                await self.send(await self.call(self.frame_text))
         except Exception as error:
             self.playing = False
             if not _is_disconnect(error):
@@ -367,16 +343,6 @@ class Session:
     def model_zip(self) -> bytes:
         """model.json + model.safetensors zipped (for GET /api/sessions/{id}/model.zip; call from a thread)."""
         return self.locked(model_zip, self.trainer)
-
-
-_FRAME_POOL: ThreadPoolExecutor | None = None
-
-
-def _frame_pool() -> ThreadPoolExecutor:
-    global _FRAME_POOL
-    if _FRAME_POOL is None:
-        _FRAME_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nnblocks-frame")
-    return _FRAME_POOL
 
 
 def _at_most(loss: float | None, target: float | None) -> bool:
