@@ -10,7 +10,8 @@
    (``Session.advance``: train, then the frame, as the play stream and ``step`` do; no
    socket), in interleaved rounds (common.py): best round, median round, median CPU time of
    the thread. The process is set up as ``nnblocks playground`` sets it up (one BLAS thread).
-   The server's float32 beside float64 for comparison, and the step's parts.
+   The server's way (two cores or more: the maps drawn by a second process while the epoch
+   trains), beside everything in one process (float32 and float64), and the step's parts.
 2. time to solve: a real server (uvicorn on 127.0.0.1, a free port) and a real WebSocket
    client; from sending ``play`` to the first frame whose test accuracy is >= 0.98, wall clock,
    frames decoded by the client. Spiral, 6 x 8 tanh, Adam (learning rate 0.01), batch 10,
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -53,8 +55,9 @@ def make_trainer(hidden: list[int], dtype: str = "float32"):
     return trainer
 
 
-def full_step(trainer):
-    """One frame of the play stream, through the session's own code (``Session.advance``)."""
+def full_step(trainer, process=None):
+    """One frame of the play stream, through the session's own code (``Session.advance``); with a
+    ready ``FrameProcess``, as ``nnblocks playground`` plays on two cores or more."""
     from nnblocks.web.playground.session import Session
 
     session = Session(None, "benchmark", trainer=trainer)
@@ -62,23 +65,38 @@ def full_step(trainer):
     def step():
         if trainer.epoch >= 2000:   # keep the network in its early, moving regime
             trainer.reset()
-        messages, stop = session.advance()
+        messages, stop = session.advance(process)
         assert not stop and len(messages) == 1
         return messages
     return step
 
 
+def ready_frame_process():
+    from nnblocks.web.playground.frame_process import FrameProcess
+
+    process = FrameProcess()
+    began = time.perf_counter()
+    while not process.usable():
+        if time.perf_counter() - began > 60:
+            raise RuntimeError("the frame process did not start within 60 s")
+        time.sleep(0.01)
+    return process
+
+
 def step_benchmark(quick: bool) -> list[str]:
     from nnblocks.web.playground import frames
+    from nnblocks.web.playground.session import FRAME_PROCESS_MIN_UNITS
 
     lines, rows, verdicts = [], [], []
+    process = ready_frame_process()
     with thread_limit(1):   # as the server runs: one BLAS thread
         for case, hidden in NETWORKS.items():
             parts = make_trainer(hidden)
             frame = parts.frame()
             contenders = {
-                "full step, f32 (the server's)": full_step(make_trainer(hidden)),
-                "full step, f64": full_step(make_trainer(hidden, "float64")),
+                "full step, f32, frame process": full_step(make_trainer(hidden), process),
+                "full step, f32, all in one process": full_step(make_trainer(hidden)),
+                "full step, f64, all in one process": full_step(make_trainer(hidden, "float64")),
                 "part: one epoch (25 train_step)": lambda trainer=parts: trainer.train_epochs(1),
                 "part: maps + losses + metrics": parts.frame,
                 "part: encode the frame": lambda frame=frame: frames.frame_text(frame),
@@ -88,21 +106,29 @@ def step_benchmark(quick: bool) -> list[str]:
             for name in contenders:
                 rows.append([case, name, format_seconds(timing.best(name)), format_seconds(timing.median(name)),
                              format_seconds(timing.cpu_median(name)), str(len(timing.rounds[name]))])
-            name = "full step, f32 (the server's)"
+            served = "full step, f32, frame process" if sum(hidden) >= FRAME_PROCESS_MIN_UNITS else \
+                "full step, f32, all in one process"
+            name = served
             best, median = timing.best(name), timing.median(name)
             result = verdict(best, GOAL_STEP[case], higher_is_better=False)
             if verdict(median, GOAL_STEP[case], False) != result:
                 result += f" (median: {verdict(median, GOAL_STEP[case], False)})"
-            verdicts.append([case, format_seconds(best), format_seconds(median), format_seconds(GOAL_STEP[case]),
+            verdicts.append([case, served.removeprefix("full step, f32, "), format_seconds(best), format_seconds(median), format_seconds(GOAL_STEP[case]),
                              f"{TF_STEP[case] / best:5.1f}x", f"{TF_STEP[case] / median:5.1f}x", result])
             lines.append(f"frame size ({case}): {len(frames.frame_text(frame)) / 1024:.0f} KiB of JSON "
                          f"(output 100 x 100 + {sum(hidden) + 2} maps of 20 x 20, base64 float32)")
+    process.close()
     lines.append("")
     lines.append("1. one full step: an epoch, both losses, the metrics, the 100 x 100 output map, every neuron's map, "
                  "the JSON text.")
+    lines.append("   frame process: the maps of the network before the epoch drawn in a second process (frame_process.py)"
+                 " while the epoch trains,")
+    lines.append(f"   as the server plays networks of {FRAME_PROCESS_MIN_UNITS}+ hidden units on two cores or more; "
+                 "all in one process: train, then draw.")
     lines.append(table(["net", "what", "best", "median", "cpu (median)", "rounds"], rows))
     lines.append("")
-    lines.append(table(["net", "best", "median", "goal", "TF ÷ best", "TF ÷ median", "result"], verdicts))
+    lines.append(table(["net", "the server's step", "best", "median", "goal", "TF ÷ best", "TF ÷ median", "result"],
+                       verdicts))
     return lines
 
 
@@ -114,7 +140,8 @@ def start_server():
 
     one_blas_thread()   # as `nnblocks playground` does
     listener = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning", ws_max_size=2**25))
+    app = create_app(frame_process=(os.cpu_count() or 1) >= 2)   # as `nnblocks playground` does
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws_max_size=2**25))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     while not server.started:

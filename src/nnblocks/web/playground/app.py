@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import sys
@@ -28,12 +29,15 @@ from nnblocks.web.playground.trainer import Trainer
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
-def create_app(static_dir: str | Path | None = None, max_frames_per_second: float = 60.0) -> FastAPI:
+def create_app(static_dir: str | Path | None = None, max_frames_per_second: float = 60.0,
+               frame_process: bool = False) -> FastAPI:
     """The playground app.
 
     Args:
         static_dir: the page's folder (default: nnblocks/web/static).
         max_frames_per_second: the most frames a playing session sends per second.
+        frame_process: each playing session draws its maps in a second process (``frame_process.py``);
+            ``serve`` turns it on where there are two cores or more.
     """
     app = FastAPI(title="nnblocks playground", docs_url=None, redoc_url=None, openapi_url=None)
     sessions: dict[str, Session] = {}
@@ -59,7 +63,8 @@ def create_app(static_dir: str | Path | None = None, max_frames_per_second: floa
         await websocket.accept()
         session_id = secrets.token_urlsafe(12)
         trainer = await run_in_threadpool(Trainer)   # data and network: not on the event loop
-        session = Session(websocket, session_id, max_frames_per_second=max_frames_per_second, trainer=trainer)
+        session = Session(websocket, session_id, max_frames_per_second=max_frames_per_second, trainer=trainer,
+                          frame_process=frame_process)
         sessions[session_id] = session
         try:
             await session.run()
@@ -122,6 +127,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     if open_browser:
         import webbrowser
         webbrowser.open(url)
-    config = uvicorn.Config(create_app(max_frames_per_second=max_frames_per_second),
+    config = uvicorn.Config(create_app(max_frames_per_second=max_frames_per_second,
+                                       frame_process=(os.cpu_count() or 1) >= 2),
                             log_level=log_level, ws_max_size=32 * 1024 * 1024)
     uvicorn.Server(config).run(sockets=[listener])

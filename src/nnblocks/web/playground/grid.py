@@ -27,10 +27,18 @@ the training and test rows after it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import expit
 
+from nnblocks.blocks.activations import softmax
 from nnblocks.blocks.registry import ACTIVATIONS
+from nnblocks.web.playground.state import NEURON_RESOLUTION, OUTPUT_RESOLUTION
+
+# Where the neuron maps' pixel centres sit in the output grid: every fifth row and column from 2.
+_EVERY = OUTPUT_RESOLUTION // NEURON_RESOLUTION
+_FIRST = _EVERY // 2
 
 def tanh_for_pictures(z: np.ndarray) -> None:
     """z <- tanh(z) in place as 1 - 2 / (e^(2z) + 1): 4 vectorised passes; overflow gives exactly ±1."""
@@ -103,20 +111,56 @@ class PlaneEvaluator:
             found.append(matrix)
         return found
 
-    def run(self, layers, matrices: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    def run(self, activations, matrices: list[np.ndarray]) -> list[np.ndarray]:
         """Every layer's activations, (units, M) each (views: valid until the next run).
 
-        ``matrices`` (from ``matrices(layers)``) evaluate weights taken earlier; the layers then
-        only lend their activations.
+        ``activations``: each layer's Activation; ``matrices``: each layer's [Wᵀ | b] (``matrices``).
         """
-        matrices = self.matrices(layers) if matrices is None else matrices
         self._allocate([matrix.shape[0] for matrix in matrices])
         values, middle = self.inputs, self.exact_from   # pictures in [0, middle), exact in [middle, M)
-        for layer, matrix, buffer in zip(layers, matrices, self.buffers):
+        for activation, matrix, buffer in zip(activations, matrices, self.buffers):
             np.matmul(matrix, values, out=buffer[:-1])   # (H, D + 1) @ (D + 1, M): W^T a + b
             if middle > 0:
-                activate_in_place(layer.activation, buffer[:-1, :middle], picture=True)
+                activate_in_place(activation, buffer[:-1, :middle], picture=True)
             if middle < self.count:
-                activate_in_place(layer.activation, buffer[:-1, middle:])
+                activate_in_place(activation, buffer[:-1, middle:])
             values = buffer
         return [buffer[:-1] for buffer in self.buffers]
+
+    def draw(self, activations, matrices: list[np.ndarray], shown: str) -> "Maps":
+        """What a frame shows, from one ``run``: the points here must be the output grid (its first
+        ``exact_from`` columns, row-major, the top row first) followed by the data rows."""
+        outputs = self.run(activations, matrices)
+        size = self.exact_from
+        scores = outputs[-1]
+
+        def thumbnails(values: np.ndarray) -> np.ndarray:   # (H, M) -> (H, 20, 20), exact pixel centres
+            grid = values[:, :size].reshape(-1, OUTPUT_RESOLUTION, OUTPUT_RESOLUTION)   # a view: rows of the plane
+            return np.ascontiguousarray(grid[:, _FIRST::_EVERY, _FIRST::_EVERY])      # one strided copy
+
+        return Maps(np.array(scores[:, size:]), shown_values(scores[:, :size], shown),
+                    thumbnails(self.inputs[:-1]), [thumbnails(values) for values in outputs[:-1]])
+
+
+@dataclass
+class Maps:
+    """A frame's arrays: the data rows' scores (for the losses and metrics), the output map, the
+    input features' and every hidden unit's 20 x 20 maps."""
+
+    scores: np.ndarray          # (K, N) the last layer on the data rows, exact
+    shown: np.ndarray           # (K or 1, G) what the output map shows
+    inputs: np.ndarray          # (F, 20, 20)
+    hidden: list[np.ndarray]    # per hidden layer (H, 20, 20)
+
+
+def shown_values(scores: np.ndarray, kind: str) -> np.ndarray:
+    """What the output map shows of the last layer's (K, G) values: P(class 1), K class probabilities,
+    or the value itself."""
+    if kind == "sigmoid":   # 1 / (1 + e^-s) through NumPy's vectorised exp: a picture
+        with np.errstate(over="ignore"):    # (3x faster than expit on float32 here; e^-s = inf gives 0)
+            shown = np.exp(-scores)
+        shown += 1.0
+        return np.divide(1.0, shown, out=shown)
+    if kind == "softmax":
+        return softmax(scores.T).T
+    return np.array(scores)

@@ -15,6 +15,8 @@ Concurrency, in three rules:
    ``playing`` and sets ``trainer.halt``, so even a frame of many epochs ends after its
    current epoch; the task then finishes by itself. On disconnect the same happens and the
    task is awaited, so nothing of the session outlives it by more than one epoch.
+4. With ``frame_process``, the pipe to the session's FrameProcess is used only by ``advance``,
+   under the same lock; the process ends with the session.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from nnblocks.errors import NNBlocksError
 from nnblocks.web.playground import frames
 from nnblocks.web.playground.data import check_plane_number, read_table
 from nnblocks.web.playground.explain import explain_point
+from nnblocks.web.playground.frame_process import FrameProcess, FrameProcessError
 from nnblocks.web.playground.exports import export, model_zip
 from nnblocks.web.playground.state import (CSV_DATASET, DATA_FIELDS, DATASETS, NETWORK_FIELDS, FieldError, bad,
                                            describe, read_edit_value, read_index)
@@ -38,6 +41,10 @@ from nnblocks.web.playground.trainer import Trainer
 
 LOG = logging.getLogger("nnblocks.playground")
 REBUILDING = DATA_FIELDS | NETWORK_FIELDS
+# Drawing a frame in the second process pays when the maps are a good part of a step: measured, it
+# wins for 6 layers of 8 (48 hidden units) and loses for TF Playground's 4-2 (6), where the pipe's
+# round trip costs more than the maps (bench_playground.py).
+FRAME_PROCESS_MIN_UNITS = 16
 
 
 class Session:
@@ -48,11 +55,15 @@ class Session:
         session_id: the name under which the app finds this session (model.zip downloads).
         max_frames_per_second: the fastest the stream sends frames while playing.
         trainer: a Trainer made beforehand (in a worker thread, so the event loop does not wait for it).
+        frame_process: while playing, draw each frame's maps in a second process during the next
+            epochs (``frame_process.py``); started at the first ``play``, ended with the session.
     """
 
     def __init__(self, websocket, session_id: str, max_frames_per_second: float = 60.0,
-                 trainer: Trainer | None = None) -> None:
+                 trainer: Trainer | None = None, frame_process: bool = False) -> None:
         self.websocket = websocket
+        self.use_frame_process = frame_process
+        self.frame_process: FrameProcess | None = None
         self.id = session_id
         self.interval = 1.0 / max_frames_per_second
         self.trainer = trainer if trainer is not None else Trainer()
@@ -105,8 +116,12 @@ class Session:
     async def close(self) -> None:
         self.playing = False
         self.trainer.halt = True
-        if self.stream is not None:
-            await asyncio.gather(self.stream, return_exceptions=True)
+        try:
+            if self.stream is not None:
+                await asyncio.gather(self.stream, return_exceptions=True)
+        finally:   # even when the server shuts down around us: the worker ends when its pipe closes
+            if self.frame_process is not None:
+                self.frame_process.close(wait=False)
 
     async def handle(self, text: str) -> None:
         """One message: parse, check, dispatch; every failure becomes an error frame."""
@@ -167,14 +182,14 @@ class Session:
         messages.append(self.frame_text())
         return messages
 
-    def advance(self) -> tuple[list, bool]:
+    def advance(self, process: FrameProcess | None = None) -> tuple[list, bool]:
         """One frame's worth of training (``epochs_per_frame`` epochs, or fewer at a stop), and what to
         send: the frame, then ``stopped`` or ``diverged`` when training must stop. Returns (messages, stop).
 
-        Train, then compute the frame: in turn, in this one thread. (Computing the frame in a second
-        thread while the next epochs train was measured too: the training's many small NumPy calls and
-        the maps' few large ones then queue for the GIL, and it came out no faster, at a worse median —
-        bench_playground.py.)
+        ``process``: a ready ``FrameProcess`` draws the maps of the network as it was *before* these
+        epochs while they train here, and that frame is sent (one frame behind: the stream's last
+        frame is made anew when it ends). At a stop, or if the process fails, the frame after the
+        epochs is drawn here.
         """
         trainer = self.trainer
         state = trainer.state
@@ -186,24 +201,43 @@ class Session:
             if epochs <= 0:
                 return [self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, the "
                                              f"stop condition ({stop_epochs} epochs).")], True
-        trainer.train_epochs(epochs)
+        earlier_loss, earlier_text = None, None
+        if process is not None:
+            snapshot = trainer.snapshot()
+            try:
+                process.draw(trainer, snapshot)
+            except FrameProcessError:
+                process = None
+        try:
+            trainer.train_epochs(epochs)
+        finally:
+            if process is not None:   # always collect the reply, so the pipe never holds a stale one
+                try:
+                    earlier_loss, earlier_text = self.frame_and_text(snapshot, process.receive())
+                except FrameProcessError:
+                    LOG.warning("playground session %s: the frame process failed; frames are drawn here", self.id)
+        stop_loss = state["stop_loss"]
+        reached = stop_epochs is not None and trainer.epoch >= stop_epochs
+        if earlier_text is not None and trainer.divergence is None and not reached \
+                and not _at_most(earlier_loss, stop_loss):
+            return [earlier_text], False
         loss, text = self.frame_and_text()
         messages: list = [text]
         if trainer.divergence is not None:
             messages.append(self.diverged_message())
-        elif stop_epochs is not None and trainer.epoch >= stop_epochs:
+        elif reached:
             messages.append(self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, "
                                                  f"the stop condition ({stop_epochs} epochs)."))
-        elif _at_most(loss, state["stop_loss"]):
+        elif _at_most(loss, stop_loss) or _at_most(earlier_loss, stop_loss):
             messages.append(self.stopped_message("target loss reached", f"The training loss is {loss:.4g} at epoch "
-                                                 f"{trainer.epoch}, at or below the target {state['stop_loss']:g}."))
+                                                 f"{trainer.epoch}, at or below the target {stop_loss:g}."))
         else:
             return messages, False
         return messages, True
 
-    def frame_and_text(self) -> tuple[float | None, str]:
-        """The training loss and the frame's JSON text."""
-        frame = self.trainer.frame()
+    def frame_and_text(self, snapshot=None, maps=None) -> tuple[float | None, str]:
+        """The training loss and the frame's JSON text (``Trainer.frame``'s arguments)."""
+        frame = self.trainer.frame(snapshot, maps)
         return frame["train_loss"], frames.frame_text(frame)
 
     def stopped_message(self, reason: str, text: str) -> dict:
@@ -219,15 +253,21 @@ class Session:
     async def _stream(self) -> None:
         loop = asyncio.get_running_loop()
         next_frame = loop.time()
+        behind = False   # the last frame sent shows the network one frame's epochs ago (a frame process drew it)
         try:
             while self.playing:
-                messages, stop = await self.call(self.advance)
+                process = self.frame_process if self.frame_process is not None and self.frame_process.usable() \
+                    and sum(self.trainer.state["hidden"]) >= FRAME_PROCESS_MIN_UNITS else None
+                messages, stop = await self.call(self.advance, process)
+                behind = process is not None and not stop
                 if stop:
                     self.playing = False
                     messages.append(await self.call(self.state_message))
                 await self.send(*messages)
                 next_frame = max(next_frame + self.interval, loop.time())
                 await asyncio.sleep(next_frame - loop.time())   # yields even when no time is left
+            if behind:   # paused: show where training really got to
+                await self.send(await self.call(self.frame_text))
         except Exception as error:
             self.playing = False
             if not _is_disconnect(error):
@@ -264,6 +304,8 @@ class Session:
         await self.send(*await self.call(self.snapshot))
 
     async def on_play(self, message: dict) -> None:
+        if self.use_frame_process and self.frame_process is None:   # it gets ready while the first frames play
+            self.frame_process = await asyncio.to_thread(FrameProcess)
         self.trainer.halt = False
         self.playing = True
         if self.stream is None or self.stream.done():

@@ -20,7 +20,6 @@ import math
 
 import numpy as np
 
-from nnblocks.blocks.activations import softmax
 from nnblocks.blocks.inputs import Inputs
 from nnblocks.blocks.layers import Dense
 from nnblocks.blocks.losses import get_loss
@@ -28,14 +27,11 @@ from nnblocks.model import Sequential
 from nnblocks.optim import get_optimizer
 from nnblocks.training.metrics import accuracy, task_metrics
 from nnblocks.web.playground import data as playground_data
-from nnblocks.web.playground.grid import PlaneEvaluator
+from nnblocks.web.playground.grid import Maps, PlaneEvaluator, shown_values
 from nnblocks.web.playground.outcomes import Divergence, Snapshot, output_design
 from nnblocks.web.playground.state import (CSV_DATASET, DATA_FIELDS, DEFAULTS, FEATURES, NETWORK_FIELDS,
-                                           NEURON_RESOLUTION, OUTPUT_RESOLUTION, FieldError, bad, check_fields, settle)
+                                           OUTPUT_RESOLUTION, FieldError, bad, check_fields, settle)
 
-# Where the neuron maps' pixel centres sit in the output grid: every fifth row and column from 2.
-_EVERY = OUTPUT_RESOLUTION // NEURON_RESOLUTION
-_FIRST = _EVERY // 2
 
 
 class Trainer:
@@ -48,6 +44,7 @@ class Trainer:
     def __init__(self, dtype: str = "float32") -> None:
         self.dtype = np.dtype(dtype)
         self.halt = False   # set from another thread to end train_epochs after the current epoch
+        self.plane_version = 0
         self.state = {key: (list(value) if isinstance(value, list) else value) for key, value in DEFAULTS.items()}
         self.table: playground_data.Table | None = None
         self.points = playground_data.generate(self.state)
@@ -177,6 +174,7 @@ class Trainer:
         self.grid_size = len(grid)
         self.plane = PlaneEvaluator(np.vstack([grid, self.f_train, self.f_test]), dtype,
                                     exact_from=len(grid))   # the grid is a picture; the data rows are numbers
+        self.plane_version += 1   # a frame process holding the old points must load these
 
     def encode(self, y: np.ndarray) -> np.ndarray:
         kind = self.design.targets
@@ -276,50 +274,36 @@ class Trainer:
         return Snapshot(self.epoch, self.plane.matrices(layers), [layer.params["weight"].copy() for layer in layers],
                         [layer.params["bias"].copy() for layer in layers])
 
-    def frame(self, snapshot: Snapshot | None = None) -> dict:
+    def frame(self, snapshot: Snapshot | None = None, maps: Maps | None = None) -> dict:
         """Losses, metrics, the output map, every neuron's map and the parameters (arrays, not yet encoded).
 
-        From ``snapshot`` when given: then it touches nothing that training changes (its own copy
-        of the weights, its own loss object), so another thread may train meanwhile.
+        From ``snapshot`` when given (the network as it was then); ``maps``: that snapshot's maps,
+        drawn elsewhere (``frame_process``) — else they are drawn here.
         """
         snapshot = self.snapshot() if snapshot is None else snapshot
         with np.errstate(over="ignore", invalid="ignore"):   # a diverged network's maps are NaN, as they should be
-            return self._frame(snapshot)
+            if maps is None:
+                maps = self.plane.draw(self.activations(), snapshot.matrices, self.design.shown)
+            train_rows = len(self.t_train)
+            train_scores, test_scores = maps.scores[:, :train_rows].T, maps.scores[:, train_rows:].T   # (N, K)
+            return {
+                "epoch": snapshot.epoch,
+                "train_loss": self.loss_of(train_scores, self.t_train),
+                "test_loss": self.loss_of(test_scores, self.t_test),
+                "metrics": self.metrics(train_scores, test_scores),
+                "output": maps.shown,
+                "inputs": maps.inputs,
+                "hidden": maps.hidden,
+                "weights": snapshot.weights,
+                "biases": snapshot.biases,
+            }
 
-    def _frame(self, snapshot: Snapshot) -> dict:
-        outputs = self.plane.run(self.model.layers, snapshot.matrices)   # per layer (units, M)
-        size, train_rows = self.grid_size, len(self.t_train)
-        scores = outputs[-1]
-        train_scores = scores[:, size:size + train_rows].T      # (N_train, K)
-        test_scores = scores[:, size + train_rows:].T
-        shown = self.shown(scores[:, :size])                    # (K or 1, G)
-
-        def thumbnails(values: np.ndarray) -> np.ndarray:      # (H, M) -> (H, 20, 20), exact pixel centres
-            grid = values[:, :size].reshape(-1, OUTPUT_RESOLUTION, OUTPUT_RESOLUTION)   # a view, rows of the plane
-            return np.ascontiguousarray(grid[:, _FIRST::_EVERY, _FIRST::_EVERY])      # one strided copy
-
-        return {
-            "epoch": snapshot.epoch,
-            "train_loss": self.loss_of(train_scores, self.t_train),
-            "test_loss": self.loss_of(test_scores, self.t_test),
-            "metrics": self.metrics(train_scores, test_scores),
-            "output": shown,
-            "inputs": thumbnails(self.plane.inputs[:-1]),
-            "hidden": [thumbnails(values) for values in outputs[:-1]],
-            "weights": snapshot.weights,
-            "biases": snapshot.biases,
-        }
+    def activations(self) -> list:
+        return [layer.activation for layer in self.model.layers]
 
     def shown(self, scores: np.ndarray) -> np.ndarray:
         """What the output map shows: P(class 1), the K class probabilities, or the predicted value."""
-        if self.design.shown == "sigmoid":   # 1 / (1 + e^-s) through NumPy's vectorised exp: a picture
-            with np.errstate(over="ignore"):    # (3x faster than expit on float32 here; e^-s = inf gives 0)
-                shown = np.exp(-scores)
-            shown += 1.0
-            return np.divide(1.0, shown, out=shown)
-        if self.design.shown == "softmax":
-            return softmax(scores.T).T
-        return scores
+        return shown_values(scores, self.design.shown)
 
     def loss_of(self, scores: np.ndarray, targets: np.ndarray) -> float | None:
         """The data loss (without the L1/L2 term, as TF Playground shows it); None without rows."""
