@@ -12,6 +12,9 @@ Backward, by the chain rule, from grad_a = dL/da:
 
 L1/L2 penalties on W (Keras' kernel_regularizer) add l1·Σ|W| + l2·ΣW² to the loss and
 l1·sign(W) + 2·l2·W to dL/dW. The bias is not penalised (as in Keras and TF Playground).
+
+The products are written ``np.dot``: for 2-D arrays it is exactly ``@``, and it costs about a
+third less per call, which is most of the time on the playground's batches of 10.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ class Dense(WeightedLayer):
 
     def forward(self, x, training=False):
         self.inputs = x                                  # (N, D) kept for dL/dW
-        z = x @ self.params["weight"]                    # (N, H)
+        z = np.dot(x, self.params["weight"])             # (N, H): x @ W
         if self.use_bias:
             z += self.params["bias"]
         self.z = z                                       # pre-activation, kept for f'(z)
@@ -74,13 +77,13 @@ class Dense(WeightedLayer):
         grad_z = self.activation.backward(self.z, self.a, grad_output)   # (N, H) dL/dz
         self.grad_z = grad_z                             # kept so the chain-rule inspector can show it
         weight = self.params["weight"]
-        np.matmul(self.inputs.T, grad_z, out=self.grads["weight"])       # (D, H) dL/dW
+        np.dot(self.inputs.T, grad_z, out=self.grads["weight"])          # (D, H) dL/dW = xᵀ @ dL/dz
         self.add_penalty_gradient()                                      # + l1·sign(W) + 2·l2·W
         if self.use_bias:
             np.add.reduce(grad_z, axis=0, out=self.grads["bias"])               # (H,) dL/db
         if not need_input_gradient:
             return None
-        return grad_z @ weight.T                         # (N, D) dL/dx
+        return np.dot(grad_z, weight.T)                  # (N, D) dL/dx = dL/dz @ Wᵀ
 
     def multiply_adds(self):
         return int(self.input_shape[0] * self.units) if self.input_shape else 0
