@@ -12,7 +12,6 @@ never a browser that Playwright downloads. Screenshots go to /tmp/playground-sho
 
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import random
@@ -37,21 +36,8 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api",
                                reason="the browser tests need Playwright's Python package (pip install playwright)")
 uvicorn = pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
-try:
-    app_module = importlib.import_module("nnblocks.web.playground.app")
-except ImportError as error:  # the server is not there (yet): nothing to drive
-    pytest.skip(f"the playground server module nnblocks.web.playground.app cannot be imported ({error})",
-                allow_module_level=True)
 
-
-def make_app():
-    for name in ("create_app", "make_app", "build_app", "app_factory"):
-        factory = getattr(app_module, name, None)
-        if callable(factory):
-            return factory()
-    if getattr(app_module, "app", None) is not None:
-        return app_module.app
-    pytest.skip("nnblocks.web.playground.app has no app factory (create_app)")
+from nnblocks.web.playground.app import create_app  # noqa: E402  (after the skips above)
 
 
 def free_port() -> int:
@@ -63,7 +49,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url():
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="playground-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
