@@ -10,7 +10,7 @@
    (``Session.advance``: train, then the frame, as the play stream and ``step`` do; no
    socket), in interleaved rounds (common.py): best round, median round, median CPU time of
    the thread. The process is set up as ``nnblocks playground`` sets it up (one BLAS thread).
-   The server's way (two cores or more: the maps drawn by a second process while the epoch
+   The server's way (four cores or more: the maps drawn by a second process while the epoch
    trains), beside everything in one process (float32 and float64), and the step's parts.
 2. time to solve: a real server (uvicorn on 127.0.0.1, a free port) and a real WebSocket
    client; from sending ``play`` to the first frame whose test accuracy is >= 0.98, wall clock,
@@ -57,7 +57,7 @@ def make_trainer(hidden: list[int], dtype: str = "float32"):
 
 def full_step(trainer, process=None):
     """One frame of the play stream, through the session's own code (``Session.advance``); with a
-    ready ``FrameProcess``, as ``nnblocks playground`` plays on two cores or more."""
+    ready ``FrameProcess``, as ``nnblocks playground`` plays on four cores or more."""
     from nnblocks.web.playground.session import Session
 
     session = Session(None, "benchmark", trainer=trainer)
@@ -85,6 +85,7 @@ def ready_frame_process():
 
 def step_benchmark(quick: bool) -> list[str]:
     from nnblocks.web.playground import frames
+    from nnblocks.web.playground.app import FRAME_PROCESS_MIN_CORES, wants_frame_process
     from nnblocks.web.playground.session import FRAME_PROCESS_MIN_UNITS
 
     lines, rows, verdicts = [], [], []
@@ -106,8 +107,8 @@ def step_benchmark(quick: bool) -> list[str]:
             for name in contenders:
                 rows.append([case, name, format_seconds(timing.best(name)), format_seconds(timing.median(name)),
                              format_seconds(timing.cpu_median(name)), str(len(timing.rounds[name]))])
-            served = "full step, f32, frame process" if sum(hidden) >= FRAME_PROCESS_MIN_UNITS else \
-                "full step, f32, all in one process"
+            served = "full step, f32, frame process" if wants_frame_process() and \
+                sum(hidden) >= FRAME_PROCESS_MIN_UNITS else "full step, f32, all in one process"
             name = served
             best, median = timing.best(name), timing.median(name)
             result = verdict(best, GOAL_STEP[case], higher_is_better=False)
@@ -123,8 +124,8 @@ def step_benchmark(quick: bool) -> list[str]:
                  "the JSON text.")
     lines.append("   frame process: the maps of the network before the epoch drawn in a second process (frame_process.py)"
                  " while the epoch trains,")
-    lines.append(f"   as the server plays networks of {FRAME_PROCESS_MIN_UNITS}+ hidden units on two cores or more; "
-                 "all in one process: train, then draw.")
+    lines.append(f"   as the server plays networks of {FRAME_PROCESS_MIN_UNITS}+ hidden units with "
+                 f"{FRAME_PROCESS_MIN_CORES}+ cores (this machine: {os.cpu_count()}); all in one process: train, then draw.")
     lines.append(table(["net", "what", "best", "median", "cpu (median)", "rounds"], rows))
     lines.append("")
     lines.append(table(["net", "the server's step", "best", "median", "goal", "TF ÷ best", "TF ÷ median", "result"],
@@ -136,11 +137,11 @@ def step_benchmark(quick: bool) -> list[str]:
 def start_server():
     import uvicorn
 
-    from nnblocks.web.playground.app import bind, create_app, one_blas_thread, url_of
+    from nnblocks.web.playground.app import bind, create_app, one_blas_thread, url_of, wants_frame_process
 
     one_blas_thread()   # as `nnblocks playground` does
     listener = bind("127.0.0.1", 0)
-    app = create_app(frame_process=(os.cpu_count() or 1) >= 2)   # as `nnblocks playground` does
+    app = create_app(frame_process=wants_frame_process())   # as `nnblocks playground` does
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws_max_size=2**25))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

@@ -37,7 +37,7 @@ def create_app(static_dir: str | Path | None = None, max_frames_per_second: floa
         static_dir: the page's folder (default: nnblocks/web/static).
         max_frames_per_second: the most frames a playing session sends per second.
         frame_process: each playing session draws its maps in a second process (``frame_process.py``);
-            ``serve`` turns it on where there are two cores or more.
+            ``serve`` turns it on where there are four cores or more (``wants_frame_process``).
     """
     app = FastAPI(title="nnblocks playground", docs_url=None, redoc_url=None, openapi_url=None)
     sessions: dict[str, Session] = {}
@@ -112,6 +112,20 @@ def one_blas_thread() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
+FRAME_PROCESS_MIN_CORES = 4
+
+
+def wants_frame_process() -> bool:
+    """Whether sessions should draw their maps in a second process (``frame_process.py``).
+
+    Only with four cores or more: the worker needs a core of its own beside the training thread
+    and the event loop. On the two-core lab machine the two processes slowed each other (the
+    training process's CPU time per 6 x 8 step rose from about 2.9 to 4.4 ms while the worker
+    ran) and the median step got worse (benchmarks/bench_playground.py prints both ways).
+    """
+    return (os.cpu_count() or 1) >= FRAME_PROCESS_MIN_CORES
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, log_level: str = "warning",
           max_frames_per_second: float = 60.0) -> None:
     """Run the playground until Ctrl-C: bind, print the URL, optionally open a browser tab."""
@@ -128,6 +142,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
         import webbrowser
         webbrowser.open(url)
     config = uvicorn.Config(create_app(max_frames_per_second=max_frames_per_second,
-                                       frame_process=(os.cpu_count() or 1) >= 2),
+                                       frame_process=wants_frame_process()),
                             log_level=log_level, ws_max_size=32 * 1024 * 1024)
     uvicorn.Server(config).run(sockets=[listener])
