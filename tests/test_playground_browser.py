@@ -13,6 +13,7 @@ never a browser that Playwright downloads. Screenshots go to /tmp/playground-sho
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import socket
@@ -38,6 +39,7 @@ sync_api = pytest.importorskip("playwright.sync_api",
 uvicorn = pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
 
 from nnblocks.web.playground.app import create_app  # noqa: E402  (after the skips above)
+from nnblocks.web.playground.frames import read_frame  # noqa: E402
 
 
 def free_port() -> int:
@@ -155,6 +157,12 @@ CANVAS_FINGERPRINT = """(selector) => {
     return {painted, colours: colours.size, checksum};
 }"""
 
+# Whether the page's output map (a Float32Array) holds exactly the numbers given (a list from an earlier frame).
+SAME_OUTPUT = """(before) => {
+    const output = window.nnblocksPlayground.frame.output;
+    return output.length === before.length && output.every((value, index) => value === before[index]);
+}"""
+
 QUICK = "?dataset=circle&hidden=4,2&features=x1,x2&seed=3&learning_rate=0.03&optimizer=adam&epochs_per_frame=5"
 
 
@@ -199,6 +207,50 @@ def test_play_trains_and_the_loss_falls(open_page):
     page.locator("#explain").wait_for(state="visible")
     assert page.locator("#explain-body").inner_text().strip() != ""
     tab.shot("02-trained.png")
+
+
+def test_a_frame_arrives_as_one_binary_message_and_is_read_through_views(open_page):
+    tab = open_page(QUICK)                                              # two classes, hidden layers 4 and 2
+    payloads: list = []
+
+    def keep(payload) -> None:   # a function of our own: Playwright tags its handlers, which a builtin method refuses
+        payloads.append(payload)
+
+    tab.page.on("websocket", lambda websocket: websocket.on("framereceived", keep))
+    tab.open(QUICK)                                                     # a new socket, watched from its start
+    deadline = time.monotonic() + 10
+    while not any(isinstance(payload, bytes) for payload in payloads) and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(50)                                   # the events reach Python a little later
+    binary = [payload for payload in payloads if isinstance(payload, bytes)]
+    texts = [json.loads(payload) for payload in payloads if isinstance(payload, str)]
+    assert binary, "no binary message came"
+    assert "frame" not in [message["type"] for message in texts]        # frames never come as text now
+    assert {"state", "data"} <= {message["type"] for message in texts}  # the rest still does
+
+    header, numbers = read_frame(binary[0])
+    page_frame = tab.frame()
+    assert header["epoch"] == page_frame["epoch"] == 0
+    start, count = header["arrays"]["parameters"]
+    assert page_frame["parameters"] == numbers[start:start + count].tolist()
+    start, count = header["arrays"]["output"]
+    assert page_frame["output"] == numbers[start:start + count].tolist()
+    # The page reads the numbers as Float32Array views on the message's one buffer, cut by the header.
+    read = tab.js("""() => {
+        const frame = window.nnblocksPlayground.frame;
+        const arrays = [frame.parameters, frame.output, frame.neurons.inputs, ...frame.neurons.hidden];
+        return {
+            float32: arrays.every((array) => array instanceof Float32Array),
+            oneBuffer: arrays.every((array) => array.buffer === frame.output.buffer),
+            outputLength: frame.output.length,
+            outputInUnitRange: frame.output.every((value) => value >= 0 && value <= 1),
+            hiddenLengths: frame.neurons.hidden.map((layer) => layer.length),
+            inputsLength: frame.neurons.inputs.length,
+            weightsArePlainArrays: Array.isArray(frame.weights[0][0]) && Array.isArray(frame.biases[0]),
+        };
+    }""")
+    assert read == {"float32": True, "oneBuffer": True, "outputLength": 100 * 100, "outputInUnitRange": True,
+                    "hiddenLengths": [4 * 20 * 20, 2 * 20 * 20], "inputsLength": 2 * 20 * 20,
+                    "weightsArePlainArrays": True}
 
 
 def test_toggling_a_feature_resets_the_net(open_page):
@@ -497,13 +549,13 @@ def test_the_slice_sliders_move_the_plane_through_a_third_column(open_page, tmp_
     assert float(slider.get_attribute("min")) == control["low"]
     assert float(slider.get_attribute("max")) == control["high"]
     assert page.locator(".slice-mean").is_disabled()                    # nothing to undo yet
-    before = tab.frame()["output"]
+    before = tab.frame()["output"]                                      # the Float32Array, as a list of numbers
 
     slider.focus()                                                      # the keyboard, as a learner would
     slider.press("End")
     tab.wait("() => window.nnblocksPlayground.data.slice[0].held === true")
     tab.wait("(high) => window.nnblocksPlayground.data.slice[0].value === high", control["high"])
-    tab.wait("(before) => window.nnblocksPlayground.frame.output !== before", before)
+    tab.wait(f"(before) => !({SAME_OUTPUT})(before)", before)
     slider.press("ArrowLeft")                                           # one step (0.1 years) down
     tab.wait("(high) => window.nnblocksPlayground.data.slice[0].value < high", control["high"])
     moved = tab.js("() => window.nnblocksPlayground.data.slice[0].value")
@@ -514,7 +566,7 @@ def test_the_slice_sliders_move_the_plane_through_a_third_column(open_page, tmp_
 
     page.locator(".slice-mean").click()                                 # back to the training mean
     tab.wait("() => window.nnblocksPlayground.data.slice[0].held === false")
-    tab.wait("(before) => window.nnblocksPlayground.frame.output === before", before)
+    tab.wait(SAME_OUTPUT, before)                                       # the same map, number for number
     assert label.inner_text().endswith("(the training mean)")
     assert page.locator(".slice-mean").is_disabled()
 

@@ -13,6 +13,7 @@ import base64
 import io
 import json
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -58,19 +59,35 @@ async def _receive_within(ws, seconds: float):
 def receive(ws, seconds: float = 30.0) -> dict:
     """The next message, or a failure after ``seconds`` (TestClient's own receive waits forever)."""
     if not hasattr(ws, "_send_rx"):   # another Starlette: no timeout, but the same message
-        return unpack(ws.receive_json())
-    message = ws.portal.call(_receive_within, ws, seconds)
+        message = ws.receive()
+    else:
+        message = ws.portal.call(_receive_within, ws, seconds)
     if message["type"] == "websocket.close":
         raise AssertionError(f"the server closed the socket: {message}")
-    return unpack(json.loads(message["text"]))
+    if message.get("bytes") is not None:   # frames are binary
+        return read_binary_frame(message["bytes"])
+    decoded = json.loads(message["text"])
+    assert decoded["type"] != "frame", "a frame came as text; frames are binary"
+    return decoded
 
 
-def unpack(message: dict) -> dict:
-    """A frame read as the protocol document says (and as main.js does): nested weights and biases from
-    ``parameters`` and ``layer_shapes``, and one map per neuron from each layer's string of maps."""
-    if message["type"] != "frame":
-        return message
-    values, start = floats(message["parameters"]), 0
+def read_binary_frame(data: bytes) -> dict:
+    """A frame read as the protocol document says (and as the page does): the header's fields, nested
+    weights and biases from ``parameters`` and ``layer_shapes``, the output map and one map per input
+    and hidden unit (as raw float32 bytes, which compare with ==; ``floats`` reads them)."""
+    (length,) = struct.unpack_from("<I", data)
+    assert (4 + length) % 4 == 0, "the numbers must start on a 4-byte boundary"
+    message = json.loads(data[4:4 + length])
+    numbers = np.frombuffer(data, dtype="<f4", offset=4 + length)
+    places = message.pop("arrays")
+
+    def part(place) -> np.ndarray:
+        start, count = place
+        return numbers[start:start + count]
+
+    spans = [places["parameters"], places["output"], places["inputs"], *places["hidden"]]
+    assert sum(count for _, count in spans) == len(numbers), "the arrays must cover the numbers exactly"
+    values, start = part(places["parameters"]), 0
     message["weights"], message["biases"] = [], []
     for inputs, units in message["layer_shapes"]:
         message["weights"].append(values[start:start + inputs * units].reshape(inputs, units).tolist())
@@ -80,11 +97,10 @@ def unpack(message: dict) -> dict:
     assert start == len(values), "parameters and layer_shapes disagree"
     cells = message["neuron_resolution"] ** 2
 
-    def maps(text: str) -> list[str]:
-        grids = floats(text).reshape(-1, cells)
-        return [base64.b64encode(grid.astype("<f4").tobytes()).decode("ascii") for grid in grids]
-    message["neurons"] = {"inputs": maps(message["neurons"]["inputs"]),
-                          "hidden": [maps(layer) for layer in message["neurons"]["hidden"]]}
+    def maps(place) -> list[bytes]:
+        return [grid.tobytes() for grid in part(place).reshape(-1, cells)]
+    message["output"] = part(places["output"]).tobytes()
+    message["neurons"] = {"inputs": maps(places["inputs"]), "hidden": [maps(place) for place in places["hidden"]]}
     return message
 
 
@@ -108,8 +124,9 @@ def configure(ws, **state) -> dict:
     return replies
 
 
-def floats(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype="<f4")
+def floats(data: bytes) -> np.ndarray:
+    """A map of a frame (raw float32 bytes, as ``read_binary_frame`` gives them) as numbers."""
+    return np.frombuffer(data, dtype="<f4")
 
 
 def stop(ws) -> dict:

@@ -1,33 +1,32 @@
-"""The server's messages as compact JSON text (docs/playground-protocol.md).
+"""The server's messages: JSON text, except frames, which are binary (docs/playground-protocol.md).
 
-Numbers in bulk travel as base64 of little-endian float32, which the page reads back with one
-``Float32Array``: maps are row-major, row 0 at the top of the plane (the largest x2) and
-column 0 at its left (the smallest x1), the values at pixel centres — a 100 x 100 output map
-is 40,000 bytes (53 kB of base64) however large the network; every neuron map of one layer
-is one string; and all the weights and biases are one string, layer after layer (weight in
-nnblocks' (in, out) layout, row-major, then bias), with ``layer_shapes`` to cut it back up.
-Why not JSON numbers: writing a float's shortest repr costs ~0.3 µs, and a 6 x 8 network has
-393 of them in every frame — more than computing the frame's loss.
+A frame is one binary WebSocket message: 4 bytes (little-endian uint32) giving the length of a
+JSON header, the header (UTF-8, padded with spaces to a multiple of 4 bytes), then float32
+numbers (little-endian), which the page reads with ``Float32Array`` views, no copying. The
+header holds the frame's small fields and, under ``arrays``, where each array starts in the
+numbers and how many it has: ``parameters`` (every weight and bias, layer after layer — the
+weight in nnblocks' (in, out) layout, row-major, then the bias — cut up with ``layer_shapes``),
+``output`` (the 100 x 100 map, row 0 at the top of the plane (the largest x2), column 0 at its
+left (the smallest x1), values at pixel centres), ``inputs`` (every input feature's 20 x 20
+map) and ``hidden`` (every hidden layer's maps, one after the other).
 
-JSON has no NaN: non-finite losses are sent as null (base64 carries NaN as it is, which a
-Float32Array reads back).
+Why binary: the numbers are about 95 % of a frame; as base64 inside JSON they cost a third more
+bytes, the server's encoding (0.2 ms of a 4.4 ms step) and the page's decoding. Why not JSON
+numbers: writing a float's shortest repr costs ~0.3 µs, and a 6 x 8 network has 393 weights.
+
+JSON has no NaN: non-finite losses and metrics are sent as null (the float32 numbers carry
+NaN as it is).
 """
 
 from __future__ import annotations
 
-import binascii
 import json
 import math
+import struct
 
 import numpy as np
 
 from nnblocks.web.playground.state import NEURON_RESOLUTION, OUTPUT_RESOLUTION
-
-def floats(array: np.ndarray) -> str:
-    """base64 of the array as little-endian float32, C order."""
-    data = np.ascontiguousarray(array, dtype="<f4")
-    return binascii.b2a_base64(data, newline=False).decode("ascii")
-
 
 def numbers(array: np.ndarray, decimals: int | None = None) -> list:
     """Nested lists of Python floats (rounded to ``decimals`` places if given); NaN and infinities -> None."""
@@ -54,14 +53,21 @@ def dumps(message: dict) -> str:
     return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
-def frame_text(frame: dict) -> str:
-    """The ``frame`` message, as JSON text, from ``Trainer.frame()``'s arrays.
-
-    The base64 strings (about 95 % of a frame) are spliced in as they are: base64 never needs
-    JSON escaping, and ``json.dumps`` would spend most of a frame's encoding time scanning them
-    for characters to escape.
-    """
+def frame_message(frame: dict) -> bytes:
+    """The binary ``frame`` message from ``Trainer.frame()``'s arrays."""
     output, weights, biases = frame["output"], frame["weights"], frame["biases"]
+    parameters = np.concatenate([part.ravel() for weight, bias in zip(weights, biases) for part in (weight, bias)])
+    pieces = [("parameters", parameters), ("output", output), ("inputs", frame["inputs"])]
+    pieces += [("hidden", layer) for layer in frame["hidden"]]
+    places: dict = {"hidden": []}
+    start = 0
+    for name, array in pieces:
+        place = [start, int(array.size)]
+        if name == "hidden":
+            places["hidden"].append(place)
+        else:
+            places[name] = place
+        start += array.size
     head = dumps({
         "type": "frame",
         "epoch": frame["epoch"],
@@ -72,11 +78,18 @@ def frame_text(frame: dict) -> str:
         "output_channels": int(output.shape[0]),
         "neuron_resolution": NEURON_RESOLUTION,
         "layer_shapes": [list(weight.shape) for weight in weights],
-    })
-    parameters = np.concatenate([part.ravel() for weight, bias in zip(weights, biases) for part in (weight, bias)])
-    hidden = ",".join(f'"{floats(layer)}"' for layer in frame["hidden"])
-    return (f'{head[:-1]},"parameters":"{floats(parameters)}","output":"{floats(output)}",'
-            f'"neurons":{{"inputs":"{floats(frame["inputs"])}","hidden":[{hidden}]}}}}')
+        "arrays": places,
+    }).encode("utf-8")
+    head += b" " * (-(len(head) + 4) % 4)   # the numbers start on a 4-byte boundary: Float32Array views need it
+    numbers = np.concatenate([np.ravel(array) for _, array in pieces]).astype("<f4", copy=False)
+    return struct.pack("<I", len(head)) + head + numbers.tobytes()
+
+
+def read_frame(message: bytes) -> tuple[dict, np.ndarray]:
+    """The header and the float32 numbers of a binary frame (for tests and Python clients)."""
+    (length,) = struct.unpack_from("<I", message)
+    header = json.loads(message[4:4 + length])
+    return header, np.frombuffer(message, dtype="<f4", offset=4 + length)
 
 
 def data_message(points) -> dict:

@@ -88,10 +88,14 @@ class Session:
         """Run ``function`` in a worker thread, holding the trainer's lock."""
         return await asyncio.to_thread(self.locked, function, *arguments)
 
-    async def send(self, *messages: dict | str) -> None:
+    async def send(self, *messages: dict | str | bytes) -> None:
+        """Send in order: a dict as JSON text, text as it is, bytes (a frame) as a binary message."""
         async with self.send_lock:
             for message in messages:
-                await self.websocket.send_text(message if isinstance(message, str) else frames.dumps(message))
+                if isinstance(message, bytes):
+                    await self.websocket.send_bytes(message)
+                else:
+                    await self.websocket.send_text(message if isinstance(message, str) else frames.dumps(message))
 
     async def run(self) -> None:
         """Read messages until the page goes away; then stop training and return."""
@@ -171,15 +175,15 @@ class Session:
         })
         return {"type": "state", "session_id": self.id, "state": found}
 
-    def frame_text(self) -> str:
-        return self.frame_and_text()[1]
+    def frame_message(self) -> bytes:
+        return self.frame_and_message()[1]
 
     def snapshot(self, data: bool = True) -> list:
         """state (+ data) + frame, built under the lock."""
         messages = [self.state_message()]
         if data:
             messages.append(frames.data_message(self.trainer.points))
-        messages.append(self.frame_text())
+        messages.append(self.frame_message())
         return messages
 
     def advance(self, process: FrameProcess | None = None) -> tuple[list, bool]:
@@ -201,7 +205,7 @@ class Session:
             if epochs <= 0:
                 return [self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, the "
                                              f"stop condition ({stop_epochs} epochs).")], True
-        earlier_loss, earlier_text = None, None
+        earlier_loss, earlier_message = None, None
         if process is not None:
             snapshot = trainer.snapshot()
             try:
@@ -213,16 +217,16 @@ class Session:
         finally:
             if process is not None:   # always collect the reply, so the pipe never holds a stale one
                 try:
-                    earlier_loss, earlier_text = self.frame_and_text(snapshot, process.receive())
+                    earlier_loss, earlier_message = self.frame_and_message(snapshot, process.receive())
                 except FrameProcessError:
                     LOG.warning("playground session %s: the frame process failed; frames are drawn here", self.id)
         stop_loss = state["stop_loss"]
         reached = stop_epochs is not None and trainer.epoch >= stop_epochs
-        if earlier_text is not None and trainer.divergence is None and not reached \
+        if earlier_message is not None and trainer.divergence is None and not reached \
                 and not _at_most(earlier_loss, stop_loss):
-            return [earlier_text], False
-        loss, text = self.frame_and_text()
-        messages: list = [text]
+            return [earlier_message], False
+        loss, message = self.frame_and_message()
+        messages: list = [message]
         if trainer.divergence is not None:
             messages.append(self.diverged_message())
         elif reached:
@@ -235,10 +239,10 @@ class Session:
             return messages, False
         return messages, True
 
-    def frame_and_text(self, snapshot=None, maps=None) -> tuple[float | None, str]:
-        """The training loss and the frame's JSON text (``Trainer.frame``'s arguments)."""
+    def frame_and_message(self, snapshot=None, maps=None) -> tuple[float | None, bytes]:
+        """The training loss and the binary frame message (``Trainer.frame``'s arguments)."""
         frame = self.trainer.frame(snapshot, maps)
-        return frame["train_loss"], frames.frame_text(frame)
+        return frame["train_loss"], frames.frame_message(frame)
 
     def stopped_message(self, reason: str, text: str) -> dict:
         return {"type": "stopped", "reason": reason, "message": text, "epoch": self.trainer.epoch}
@@ -267,7 +271,7 @@ class Session:
                 next_frame = max(next_frame + self.interval, loop.time())
                 await asyncio.sleep(next_frame - loop.time())   # yields even when no time is left
             if behind:   # paused: show where training really got to
-                await self.send(await self.call(self.frame_text))
+                await self.send(await self.call(self.frame_message))
         except Exception as error:
             self.playing = False
             if not _is_disconnect(error):
@@ -336,13 +340,13 @@ class Session:
         layer, source, target = (read_index(message, name) for name in ("layer", "source", "target"))
         value = read_edit_value(message)
         await self.call(self.trainer.set_weight, layer, source, target, value)
-        await self.send(await self.call(self.frame_text))
+        await self.send(await self.call(self.frame_message))
 
     async def on_set_bias(self, message: dict) -> None:
         layer, unit = read_index(message, "layer"), read_index(message, "unit")
         value = read_edit_value(message)
         await self.call(self.trainer.set_bias, layer, unit, value)
-        await self.send(await self.call(self.frame_text))
+        await self.send(await self.call(self.frame_message))
 
     async def on_points(self, message: dict) -> None:
         action = message.get("action")
@@ -355,12 +359,12 @@ class Session:
         if radius <= 0:
             raise bad("radius", "a positive distance on the plane", radius)
         await self.call(self.trainer.edit_points, action, x, y, label, radius)
-        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_text()])
+        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_message()])
         await self.send(*messages)
 
     async def on_slice(self, message: dict) -> None:
         await self.call(self.trainer.set_slice, message.get("values"))
-        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_text()])
+        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_message()])
         await self.send(*messages)
 
     async def on_upload_csv(self, message: dict) -> None:

@@ -7,15 +7,6 @@ export const NEUTRAL = [232, 234, 235]; // #e8eaeb
 export const CLASS_COLOURS = ["#f59322", "#0877bd", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
   "#bcbd22", "#17becf", "#1f3a93"];
 
-/** Decode a base64 string of little-endian float32 numbers. */
-export function decodeFloats(base64) {
-  if (!base64) return new Float32Array(0);
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer, 0, Math.floor(bytes.length / 4));
-}
-
 export function hexToRgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];

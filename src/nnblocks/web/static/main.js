@@ -7,7 +7,7 @@ import { Controls, labelOf } from "./controls.js";
 import { openEditor } from "./editor.js";
 import { renderExplanation } from "./explain.js";
 import { setUpExports } from "./export.js";
-import { decodeFloats, FEATURE_FUNCTIONS } from "./heatmap.js";
+import { FEATURE_FUNCTIONS } from "./heatmap.js";
 import { formatNumber, NetworkView, prettyFeature } from "./network-view.js";
 import { OutputView } from "./output-view.js";
 import { SliceControls } from "./slice-view.js";
@@ -183,8 +183,8 @@ function onFrame(message) {
   showLosses();
   showMetrics(frame.metrics);
   chart.add(frame.epoch ?? 0, frame.train_loss, frame.test_loss);
-  if (frame.output !== undefined && frame.output !== null) {
-    const values = decodeFloats(frame.output);
+  if (frame.output) {
+    const values = frame.output;
     const resolution = frame.resolution ?? Math.round(Math.sqrt(values.length));
     const classes = frame.output_channels ?? Math.max(1, Math.round(values.length / (resolution * resolution)));
     output.setGrid({ values, classes });
@@ -222,12 +222,13 @@ function nonFiniteKind(values) {
 }
 
 /**
- * The frame's weights and biases arrive as one float32 string, layer after layer (weight (in, out)
+ * The frame's weights and biases arrive as one Float32Array, layer after layer (weight (in, out)
  * row-major, then bias); this sets frame.weights[layer][source][target] and frame.biases[layer][unit]
- * as plain arrays for the rest of the page, and returns all the numbers.
+ * as plain arrays for the rest of the page (the editors and hovercards index them), and returns all
+ * the numbers.
  */
 function unpackParameters(frame) {
-  const values = decodeFloats(frame.parameters);
+  const values = frame.parameters ?? new Float32Array(0);
   frame.weights = [];
   frame.biases = [];
   let start = 0;
@@ -241,16 +242,15 @@ function unpackParameters(frame) {
   return values;
 }
 
-/** Cut one layer's string of maps into its maps (each resolution² numbers). */
-function splitMaps(base64, resolution) {
-  const values = decodeFloats(base64);
+/** Cut one layer's maps, one after the other in a Float32Array, into its maps (views of resolution² numbers). */
+function splitMaps(values, resolution) {
   const size = resolution * resolution;
   const maps = [];
   for (let start = 0; start + size <= values.length; start += size) maps.push(values.subarray(start, start + size));
   return maps;
 }
 
-/** The frame's neuron maps, decoded: {inputs: [grid per first-layer input], hidden: [[grid per unit] per layer]}. */
+/** The frame's neuron maps, cut up: {inputs: [grid per first-layer input], hidden: [[grid per unit] per layer]}. */
 function neuronMaps(neurons, resolution = page.frame?.neuron_resolution ?? 20) {
   if (!neurons) return null;
   return {

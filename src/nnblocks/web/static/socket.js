@@ -1,5 +1,6 @@
 // One WebSocket per tab (docs/playground-protocol.md). Messages are JSON objects with a "type";
 // handlers are registered per type. Messages sent before the socket opens wait in a queue.
+// Frames come as binary messages (their numbers are most of the traffic); the rest is JSON text.
 
 export class PlaygroundSocket {
   constructor(path = "/ws") {
@@ -20,24 +21,23 @@ export class PlaygroundSocket {
   connect() {
     this.onstatus("connecting");
     const socket = new WebSocket(this.url);
+    socket.binaryType = "arraybuffer";   // a Blob would need an async read before the frame could be drawn
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.onstatus("open");
       for (const message of this.queue.splice(0)) socket.send(JSON.stringify(message));
     });
-    socket.addEventListener("message", (event) => this.dispatch(event.data));
+    socket.addEventListener("message", (event) => this.receive(event.data));
     socket.addEventListener("close", () => this.onstatus("closed"));
     socket.addEventListener("error", () => this.onstatus("error"));
   }
 
-  dispatch(text) {
-    let message;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      console.warn("playground: a message that is not JSON was ignored");
-      return;
-    }
+  receive(data) {
+    const message = data instanceof ArrayBuffer ? readBinary(data) : readText(data);
+    if (message) this.dispatch(message);
+  }
+
+  dispatch(message) {
     for (const handler of this.handlers.get(message.type) || []) handler(message);
     for (const handler of this.handlers.get("*") || []) handler(message);
   }
@@ -50,4 +50,43 @@ export class PlaygroundSocket {
       this.queue.push(message);
     }
   }
+}
+
+function readText(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    console.warn("playground: a message that is not JSON was ignored");
+    return null;
+  }
+}
+
+function readBinary(buffer) {
+  try {
+    return readFrame(buffer);
+  } catch (error) {
+    console.warn(`playground: a binary message that is not a frame was ignored (${error.message})`);
+    return null;
+  }
+}
+
+/**
+ * A binary frame (docs/playground-protocol.md): a little-endian uint32 H, H bytes of JSON header
+ * padded with spaces so the numbers start on a 4-byte boundary, then little-endian float32 numbers.
+ * The header's `arrays` give each array's [start, count] in numbers; the frame gets Float32Array
+ * views on the buffer for them, no copies. (Every browser the page runs on is little-endian, which
+ * Float32Array views assume.)
+ */
+export function readFrame(buffer) {
+  const headerLength = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength)));
+  const numbersStart = 4 + headerLength;
+  const view = ([start, count]) => new Float32Array(buffer, numbersStart + 4 * start, count);
+  const arrays = header.arrays;
+  return {
+    ...header,
+    parameters: view(arrays.parameters),
+    output: view(arrays.output),
+    neurons: { inputs: view(arrays.inputs), hidden: arrays.hidden.map(view) },
+  };
 }
