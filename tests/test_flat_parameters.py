@@ -185,3 +185,27 @@ def test_state_for_only_some_parameters_falls_back_to_per_key_step(configuration
         if step == 0:   # the fallback filled in the state of the parameters the checkpoint lacked
             assert set(flat.optimizer.state) == set(flat.parameters)
     assert_identical(flat, per_key)
+
+
+@pytest.mark.parametrize("configuration", ["adam", "sgd-momentum-dampening"])
+def test_a_deep_copy_trains_on_its_own_and_keeps_the_optimiser_state(configuration):
+    import copy
+
+    original, twin = make_network(configuration), make_network(configuration)
+    steps = batches()
+    for x, y in steps[:5]:
+        original.train_step(x, y)
+        twin.train_step(x, y)
+    before = original.flat_parameters.copy()
+    copied = copy.deepcopy(original)
+    assert not np.shares_memory(copied.flat_parameters, original.flat_parameters)
+    for layer in copied.layers:   # the copy's layers view the copy's own buffers
+        for key in layer.params:
+            assert np.shares_memory(layer.params[key], copied.flat_parameters)
+            assert np.shares_memory(layer.grads[key], copied.flat_gradients)
+    forbid_per_key_step(copied)
+    for x, y in steps[5:]:
+        copied.train_step(x, y)
+        twin.train_step(x, y)
+    assert_identical(copied, twin)   # the copy went on exactly as the never-copied twin
+    assert np.array_equal(original.flat_parameters, before)   # and left the original alone

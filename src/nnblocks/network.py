@@ -10,6 +10,7 @@ Parameter names are "<layer name>.<parameter>", e.g. "dense.weight", "dense_1.bi
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -108,6 +109,19 @@ class Network:
         self.buffers = {f"{layer.name}.{key}": value for layer in self.layers for key, value in layer.buffers.items()}
         self._penalised = [layer for layer in self.layers if type(layer).penalty is not Layer.penalty]
         self._reversed = self.layers[::-1]
+
+    def __deepcopy__(self, memo: dict) -> "Network":
+        """A deep copy that trains on its own: views do not survive ``copy.deepcopy`` (each becomes an
+        array of its own), so the copy's parameters are laid out in one buffer again."""
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            setattr(clone, key, copy.deepcopy(value, memo))
+        if clone.built:
+            clone._index_parameters()
+        if clone.optimizer is not None:
+            clone.optimizer.forget_flat_slots()   # its state's copies are right; its flat slots no longer back them
+        return clone
 
     def require_built(self, action: str = "predict") -> None:
         if not self.built:

@@ -83,6 +83,11 @@ class Optimizer:
         if len(slots) != count:   # a slot made on the first step (SGD's momentum buffer): show it per parameter
             self._share_flat_slots(layout)
 
+    def forget_flat_slots(self) -> None:
+        """Drop the flat slots: the next ``step_contiguous`` lays ``state`` out again (after a deep copy,
+        whose state arrays are copies that no longer view the flat slots)."""
+        self._flat_slots, self._flat_state = None, None
+
     def _gather_flat_slots(self, parameters: np.ndarray, layout) -> bool:
         """Lay the per-parameter state end to end (fresh slots when there is none); False if it does not fit."""
         slots = self._create_slots(parameters)
