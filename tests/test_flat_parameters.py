@@ -209,3 +209,44 @@ def test_a_deep_copy_trains_on_its_own_and_keeps_the_optimiser_state(configurati
         twin.train_step(x, y)
     assert_identical(copied, twin)   # the copy went on exactly as the never-copied twin
     assert np.array_equal(original.flat_parameters, before)   # and left the original alone
+
+
+def test_a_copied_optimiser_saves_the_state_it_trains_with():
+    import copy
+
+    network = make_network("adam")
+    steps = batches()
+    for x, y in steps[:3]:
+        network.train_step(x, y)
+    network.optimizer = copy.deepcopy(network.optimizer)   # e.g. a copy kept as a checkpoint, then put back
+    saved = {name: array.copy() for name, array in network.optimizer.state_arrays().items()}
+    for x, y in steps[3:6]:
+        network.train_step(x, y)
+    moved = network.optimizer.state_arrays()
+    assert all(not np.array_equal(moved[name], saved[name]) for name in saved if name.endswith("exp_avg"))
+
+
+def test_a_subclass_that_changes_step_is_called():
+    class ClippedAdam(Adam):   # inherits elementwise, but its own step must run
+        calls = 0
+
+        def step(self, params, grads):
+            type(self).calls += 1
+            for gradient in grads.values():
+                np.clip(gradient, -0.1, 0.1, out=gradient)
+            super().step(params, grads)
+
+    network = make_network()
+    network.optimizer = ClippedAdam(learning_rate=0.01)
+    for x, y in batches(steps=4):
+        network.train_step(x, y)
+    assert ClippedAdam.calls == 4 and not network.optimizer.supports_contiguous()
+    assert all(type(optimizer).__dict__.get("elementwise") for optimizer in
+               (SGD(), RMSprop(), Adagrad(), Adam(), AdamW()))   # the library's own still take the flat path
+
+
+def test_a_float32_network_takes_float64_batches():
+    network = make_network("sgd", dtype="float32")
+    x, y = batches("float64")[0]
+    loss, _ = network.train_step(x, y)   # cast to the network's dtype, as Sequential.fit does
+    assert np.isfinite(loss) and network.flat_parameters.dtype == np.float32

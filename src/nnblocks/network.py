@@ -10,7 +10,6 @@ Parameter names are "<layer name>.<parameter>", e.g. "dense.weight", "dense_1.bi
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -110,18 +109,13 @@ class Network:
         self._penalised = [layer for layer in self.layers if type(layer).penalty is not Layer.penalty]
         self._reversed = self.layers[::-1]
 
-    def __deepcopy__(self, memo: dict) -> "Network":
-        """A deep copy that trains on its own: views do not survive ``copy.deepcopy`` (each becomes an
-        array of its own), so the copy's parameters are laid out in one buffer again."""
-        clone = self.__class__.__new__(self.__class__)
-        memo[id(self)] = clone
-        for key, value in self.__dict__.items():
-            setattr(clone, key, copy.deepcopy(value, memo))
-        if clone.built:
-            clone._index_parameters()
-        if clone.optimizer is not None:
-            clone.optimizer.forget_flat_slots()   # its state's copies are right; its flat slots no longer back them
-        return clone
+    def __setstate__(self, state: dict) -> None:
+        """After ``copy.deepcopy`` or unpickling (joblib): views do not survive either — each becomes an
+        array of its own — so the copy's parameters are laid out in one buffer again, or its training
+        would update a buffer its layers no longer read."""
+        self.__dict__.update(state)
+        if self.built:
+            self._index_parameters()
 
     def require_built(self, action: str = "predict") -> None:
         if not self.built:
@@ -159,10 +153,14 @@ class Network:
 
     def train_step(self, x: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """One step of gradient descent on one batch: forward, loss, backward, optimiser update."""
+        if x.dtype != self.dtype:   # the layers write gradients into arrays of the network's dtype
+            x = x.astype(self.dtype)
+        if targets.dtype.kind == "f" and targets.dtype != self.dtype:   # class indices stay integers
+            targets = targets.astype(self.dtype)
         loss, scores = self.compute_loss(x, targets, training=True)
         self.backward(self.loss.backward())
         optimizer = self.optimizer
-        if self.parameter_layout is not None and optimizer.elementwise:
+        if self.parameter_layout is not None and optimizer.supports_contiguous():
             optimizer.step_contiguous(self.flat_parameters, self.flat_gradients, self.parameter_layout)
         else:
             optimizer.step(self.parameters, self.gradients)

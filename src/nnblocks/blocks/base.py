@@ -22,12 +22,13 @@ class Layer:
     Attributes:
         params: parameter name -> array, e.g. ``{"weight": W, "bias": b}``.
         grads: the same keys as ``params``, holding dL/d(parameter) after ``backward``.
-
-    Both are written **in place** after ``build`` (``out=``, ``+=``, ``np.copyto``), never
-    rebound: the network turns every parameter into a view of one flat buffer (and every
-    gradient into a view of another) so that the optimiser can update them all at once.
         buffers: non-trained state saved with the model (BatchNorm's running mean).
         name: unique within a network ("dense", "dense_1", ...), set by the network.
+
+    ``params`` and ``grads`` are written **in place** after ``build`` (``out=``, ``+=``,
+    ``np.copyto``), never rebound: the network turns every parameter into a view of one flat
+    buffer (and every gradient into a view of another) so that the optimiser can update them
+    all at once.
     """
 
     type_name: ClassVar[str] = "layer"

@@ -115,6 +115,7 @@ class AdamW(Adam):
     """
 
     type_name = "adamw"
+    elementwise = True
     decoupled_weight_decay = True
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,

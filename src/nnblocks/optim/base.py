@@ -36,6 +36,8 @@ class Optimizer:
     slot_names: ClassVar[tuple[str, ...]] = ()  # the slots a checkpoint saves, in torch's names
     # True when ``_update`` treats every number alike, whatever array it sits in (no per-array norms
     # or shapes): then ``step_contiguous`` may run it once over all the parameters laid end to end.
+    # Read from the class itself only (``supports_contiguous``): a subclass that changes ``step`` or
+    # ``_update`` (to clip gradients, say) goes through ``step`` unless it says so again.
     elementwise: ClassVar[bool] = False
 
     def __init__(self, learning_rate: float) -> None:
@@ -83,10 +85,16 @@ class Optimizer:
         if len(slots) != count:   # a slot made on the first step (SGD's momentum buffer): show it per parameter
             self._share_flat_slots(layout)
 
-    def forget_flat_slots(self) -> None:
-        """Drop the flat slots: the next ``step_contiguous`` lays ``state`` out again (after a deep copy,
-        whose state arrays are copies that no longer view the flat slots)."""
-        self._flat_slots, self._flat_state = None, None
+    def supports_contiguous(self) -> bool:
+        """Whether ``step_contiguous`` may stand in for ``step``: this very class declares ``elementwise``."""
+        return type(self).__dict__.get("elementwise", False)
+
+    def __getstate__(self) -> dict:
+        """For ``copy.deepcopy`` and pickling: the copied ``state`` arrays are copies, no longer views of
+        the flat slots, so the copy drops the slots and lays its state out again at its first step."""
+        found = self.__dict__.copy()
+        found["_flat_slots"], found["_flat_state"] = None, None
+        return found
 
     def _gather_flat_slots(self, parameters: np.ndarray, layout) -> bool:
         """Lay the per-parameter state end to end (fresh slots when there is none); False if it does not fit."""

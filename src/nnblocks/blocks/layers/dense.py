@@ -13,8 +13,9 @@ Backward, by the chain rule, from grad_a = dL/da:
 L1/L2 penalties on W (Keras' kernel_regularizer) add l1·Σ|W| + l2·ΣW² to the loss and
 l1·sign(W) + 2·l2·W to dL/dW. The bias is not penalised (as in Keras and TF Playground).
 
-The products are written ``np.dot``: for 2-D arrays it is exactly ``@``, and it costs about a
-third less per call, which is most of the time on the playground's batches of 10.
+The products are written ``np.dot``: for 2-D arrays it is the same product as ``@`` and costs
+about a third less per call, which is most of the time on the playground's batches of 10. (With
+``out=`` it wants the result's exact dtype; the network hands every layer its own dtype.)
 """
 
 from __future__ import annotations

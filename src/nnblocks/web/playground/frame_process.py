@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 
 import numpy as np
 
@@ -145,8 +146,10 @@ class FrameProcess:
         then stop it if it has not ended by itself."""
         self.broken = True
         self.connection.close()
-        if wait:
+        if not wait:   # reap it in the background, so it does not linger as a zombie
+            threading.Thread(target=self.process.join, args=(10,), daemon=True).start()
+            return
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
             self.process.join(timeout=5)
-            if self.process.is_alive():
-                self.process.terminate()
-                self.process.join(timeout=5)

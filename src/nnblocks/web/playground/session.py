@@ -4,7 +4,7 @@ Every message is JSON with a ``"type"`` (docs/playground-protocol.md). A message
 be read, has an unknown type or a bad field gets an ``error`` frame naming what was wrong;
 the session goes on. Nothing a page sends can end the session except closing the socket.
 
-Concurrency, in three rules:
+Concurrency, in four rules:
 
 1. The ``Trainer`` (data, network, optimiser) is touched only inside worker threads, and
    only while holding ``self.lock`` (a ``threading.Lock``), so a training step and a weight
@@ -15,8 +15,10 @@ Concurrency, in three rules:
    ``playing`` and sets ``trainer.halt``, so even a frame of many epochs ends after its
    current epoch; the task then finishes by itself. On disconnect the same happens and the
    task is awaited, so nothing of the session outlives it by more than one epoch.
-4. With ``frame_process``, the pipe to the session's FrameProcess is used only by ``advance``,
-   under the same lock; the process ends with the session.
+4. With ``frame_process``, the pipe to the session's FrameProcess carries draws only in
+   ``advance``, under the same lock (before that, the event loop only polls it for ``ready``); the
+   process ends with the session — a thread still in ``advance`` then finds the pipe closed and
+   draws its last frame itself.
 """
 
 from __future__ import annotations
@@ -233,8 +235,11 @@ class Session:
             messages.append(self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, "
                                                  f"the stop condition ({stop_epochs} epochs)."))
         elif _at_most(loss, stop_loss) or _at_most(earlier_loss, stop_loss):
-            messages.append(self.stopped_message("target loss reached", f"The training loss is {loss:.4g} at epoch "
-                                                 f"{trainer.epoch}, at or below the target {stop_loss:g}."))
+            # (with a frame process the earlier frame may be the one that reached it: name the loss that did)
+            reached_loss = loss if _at_most(loss, stop_loss) else earlier_loss
+            messages.append(self.stopped_message("target loss reached", f"The training loss reached {reached_loss:.4g}, "
+                                                 f"at or below the target {stop_loss:g}; training stopped at epoch "
+                                                 f"{trainer.epoch}."))
         else:
             return messages, False
         return messages, True
@@ -309,7 +314,11 @@ class Session:
 
     async def on_play(self, message: dict) -> None:
         if self.use_frame_process and self.frame_process is None:   # it gets ready while the first frames play
-            self.frame_process = await asyncio.to_thread(FrameProcess)
+            try:
+                self.frame_process = await asyncio.to_thread(FrameProcess)
+            except Exception:   # no second process here (a sandbox, no resources): draw in this one
+                LOG.exception("playground session %s: no frame process; frames are drawn here", self.id)
+                self.use_frame_process = False
         self.trainer.halt = False
         self.playing = True
         if self.stream is None or self.stream.done():
@@ -364,7 +373,8 @@ class Session:
 
     async def on_slice(self, message: dict) -> None:
         await self.call(self.trainer.set_slice, message.get("values"))
-        messages = await self.call(lambda: [frames.data_message(self.trainer.points), self.frame_message()])
+        messages = await self.call(lambda: [{**frames.data_message(self.trainer.points), "for": "slice"},
+                                            self.frame_message()])
         await self.send(*messages)
 
     async def on_upload_csv(self, message: dict) -> None:

@@ -154,7 +154,7 @@ function onData(message) {
   $("edited-note").hidden = !data.edited;
   output.axisNames = data.column_names ?? ["x1", "x2"];
   output.setData(train, test, page.extent);
-  slice.show(data.slice);
+  slice.show(data.slice, data.for === "slice");
   $("output-points").setAttribute("aria-label",
     `The output map with ${train.length} training and ${test.length} test points`);
   rebuildNetwork();

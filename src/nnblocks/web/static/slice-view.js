@@ -47,8 +47,11 @@ export class SliceControls {
     this.lastValues = null;    // what the last message sent
   }
 
-  /** The server's `data.slice` (or nothing): rebuild the sliders when the columns change, else update them. */
-  show(controls) {
+  /**
+   * The server's `data.slice` (or nothing): rebuild the sliders when the columns change, else update them.
+   * `isReply`: this `data` answers one of our `slice` messages (other `data` messages answer points or settings).
+   */
+  show(controls, isReply = false) {
     const entries = Array.isArray(controls) ? controls : [];
     const columnsChanged = JSON.stringify(entries.map((entry) => [entry.name, entry.low, entry.high])) !==
       JSON.stringify(this.controls.map((entry) => [entry.name, entry.low, entry.high]));
@@ -57,7 +60,7 @@ export class SliceControls {
     if (columnsChanged) {
       this.cancelPending();
       this.build();
-    } else if (this.unanswered > 0) {
+    } else if (isReply && this.unanswered > 0) {
       // Replies to earlier values are still coming: showing this one would pull the thumb back
       // under the learner's hand. The last reply shows the truth.
       this.unanswered -= 1;
