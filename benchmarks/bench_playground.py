@@ -7,7 +7,7 @@
    WebSocket sends. Two networks on the spiral: 6 hidden layers of 8 and TF Playground's default 4-2.
    TF Playground's own engine needs 44 ms and 7.25 ms for this work on the lab machine (its
    issue); the goals are 4.4 ms and 2.4 ms. Timed through the session's own code
-   (``Session.advance``: train, then the frame, as the play stream and ``step`` do; no
+   (``playing.advance``: train, then the frame, as the play stream and ``step`` do; no
    socket), in interleaved rounds (common.py): best round, median round, median CPU time of
    the thread. The process is set up as ``nnblocks playground`` sets it up (one BLAS thread).
    The server's way (four cores or more: the maps drawn by a second process while the epoch
@@ -56,16 +56,14 @@ def make_trainer(hidden: list[int], dtype: str = "float32"):
 
 
 def full_step(trainer, process=None):
-    """One frame of the play stream, through the session's own code (``Session.advance``); with a
+    """One frame of the play stream, through the server's own code (``playing.advance``); with a
     ready ``FrameProcess``, as ``nnblocks playground`` plays on four cores or more."""
-    from nnblocks.web.playground.session import Session
-
-    session = Session(None, "benchmark", trainer=trainer)
+    from nnblocks.web.playground.playing import advance
 
     def step():
         if trainer.epoch >= 2000:   # keep the network in its early, moving regime
             trainer.reset()
-        messages, stop = session.advance(process)
+        messages, stop = advance(trainer, process)
         assert not stop and len(messages) == 1
         return messages
     return step

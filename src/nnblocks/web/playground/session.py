@@ -16,7 +16,7 @@ Concurrency, in four rules:
    current epoch; the task then finishes by itself. On disconnect the same happens and the
    task is awaited, so nothing of the session outlives it by more than one epoch.
 4. With ``frame_process``, the pipe to the session's FrameProcess carries draws only in
-   ``advance``, under the same lock (before that, the event loop only polls it for ``ready``); the
+   ``playing.advance``, under the same lock (before that, the event loop only polls it for ``ready``); the
    process ends with the session — a thread still in ``advance`` then finds the pipe closed and
    draws its last frame itself.
 """
@@ -26,16 +26,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from nnblocks.errors import NNBlocksError
-from nnblocks.web.playground import frames
+from nnblocks.web.playground import frames, playing
 from nnblocks.web.playground.data import check_plane_number, read_table
 from nnblocks.web.playground.explain import explain_point
-from nnblocks.web.playground.frame_process import FrameProcess, FrameProcessError
+from nnblocks.web.playground.frame_process import FrameProcess
 from nnblocks.web.playground.exports import export, model_zip
 from nnblocks.web.playground.state import (CSV_DATASET, DATA_FIELDS, DATASETS, NETWORK_FIELDS, FieldError, bad,
                                            describe, read_edit_value, read_index)
@@ -178,7 +177,7 @@ class Session:
         return {"type": "state", "session_id": self.id, "state": found}
 
     def frame_message(self) -> bytes:
-        return self.frame_and_message()[1]
+        return playing.frame_and_message(self.trainer)[1]
 
     def snapshot(self, data: bool = True) -> list:
         """state (+ data) + frame, built under the lock."""
@@ -187,76 +186,6 @@ class Session:
             messages.append(frames.data_message(self.trainer.points))
         messages.append(self.frame_message())
         return messages
-
-    def advance(self, process: FrameProcess | None = None) -> tuple[list, bool]:
-        """One frame's worth of training (``epochs_per_frame`` epochs, or fewer at a stop), and what to
-        send: the frame, then ``stopped`` or ``diverged`` when training must stop. Returns (messages, stop).
-
-        ``process``: a ready ``FrameProcess`` draws the maps of the network as it was *before* these
-        epochs while they train here, and that frame is sent (one frame behind: the stream's last
-        frame is made anew when it ends). At a stop, or if the process fails, the frame after the
-        epochs is drawn here.
-        """
-        trainer = self.trainer
-        state = trainer.state
-        if trainer.divergence is not None:
-            return [self.diverged_message()], True
-        epochs, stop_epochs = state["epochs_per_frame"], state["stop_epochs"]
-        if stop_epochs is not None:
-            epochs = min(epochs, stop_epochs - trainer.epoch)
-            if epochs <= 0:
-                return [self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, the "
-                                             f"stop condition ({stop_epochs} epochs).")], True
-        earlier_loss, earlier_message = None, None
-        if process is not None:
-            snapshot = trainer.snapshot()
-            try:
-                process.draw(trainer, snapshot)
-            except FrameProcessError:
-                process = None
-        try:
-            trainer.train_epochs(epochs)
-        finally:
-            if process is not None:   # always collect the reply, so the pipe never holds a stale one
-                try:
-                    earlier_loss, earlier_message = self.frame_and_message(snapshot, process.receive())
-                except FrameProcessError:
-                    LOG.warning("playground session %s: the frame process failed; frames are drawn here", self.id)
-        stop_loss = state["stop_loss"]
-        reached = stop_epochs is not None and trainer.epoch >= stop_epochs
-        if earlier_message is not None and trainer.divergence is None and not reached \
-                and not _at_most(earlier_loss, stop_loss):
-            return [earlier_message], False
-        loss, message = self.frame_and_message()
-        messages: list = [message]
-        if trainer.divergence is not None:
-            messages.append(self.diverged_message())
-        elif reached:
-            messages.append(self.stopped_message("epochs reached", f"Training stopped at epoch {trainer.epoch}, "
-                                                 f"the stop condition ({stop_epochs} epochs)."))
-        elif _at_most(loss, stop_loss) or _at_most(earlier_loss, stop_loss):
-            # (with a frame process the earlier frame may be the one that reached it: name the loss that did)
-            reached_loss = loss if _at_most(loss, stop_loss) else earlier_loss
-            messages.append(self.stopped_message("target loss reached", f"The training loss reached {reached_loss:.4g}, "
-                                                 f"at or below the target {stop_loss:g}; training stopped at epoch "
-                                                 f"{trainer.epoch}."))
-        else:
-            return messages, False
-        return messages, True
-
-    def frame_and_message(self, snapshot=None, maps=None) -> tuple[float | None, bytes]:
-        """The training loss and the binary frame message (``Trainer.frame``'s arguments)."""
-        frame = self.trainer.frame(snapshot, maps)
-        return frame["train_loss"], frames.frame_message(frame)
-
-    def stopped_message(self, reason: str, text: str) -> dict:
-        return {"type": "stopped", "reason": reason, "message": text, "epoch": self.trainer.epoch}
-
-    def diverged_message(self) -> dict:
-        divergence = self.trainer.divergence
-        return {"type": "diverged", "message": divergence.message, "epoch": divergence.epoch,
-                "learning_rate": divergence.learning_rate,
-                "suggested_learning_rate": divergence.suggested_learning_rate}
 
     # --- playing --------------------------------------------------------------------------------------
     async def _stream(self) -> None:
@@ -267,7 +196,7 @@ class Session:
             while self.playing:
                 process = self.frame_process if self.frame_process is not None and self.frame_process.usable() \
                     and sum(self.trainer.state["hidden"]) >= FRAME_PROCESS_MIN_UNITS else None
-                messages, stop = await self.call(self.advance, process)
+                messages, stop = await self.call(playing.advance, self.trainer, process)
                 behind = process is not None and not stop
                 if stop:
                     self.playing = False
@@ -332,7 +261,7 @@ class Session:
     async def on_step(self, message: dict) -> None:
         await self.stop_playing()
         self.trainer.halt = False
-        messages, _ = await self.call(self.advance)
+        messages, _ = await self.call(playing.advance, self.trainer)
         await self.send(*messages)
 
     async def on_reset(self, message: dict) -> None:
@@ -399,10 +328,6 @@ class Session:
     def model_zip(self) -> bytes:
         """model.json + model.safetensors zipped (for GET /api/sessions/{id}/model.zip; call from a thread)."""
         return self.locked(model_zip, self.trainer)
-
-
-def _at_most(loss: float | None, target: float | None) -> bool:
-    return target is not None and loss is not None and math.isfinite(loss) and loss <= target
 
 
 def _is_disconnect(error: BaseException) -> bool:
