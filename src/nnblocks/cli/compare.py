@@ -11,45 +11,29 @@ from rich.text import Text
 from nnblocks.analysis.engine_comparison import (ENGINE_NAMES, EngineComparison, compare_engines, format_bytes,
                                                  format_duration)
 from nnblocks.cli.common import data_source, fail, friendly_errors, option_wording, stderr_console, stdout_console
+from nnblocks.cli.options import (TRAINING, Activation, BatchSize, Csv, Dataset, Epochs, Hidden,
+                                 LearningRate, Optimizer, Samples, Seed, Target)
 from nnblocks.cli.train import make_spec
 from nnblocks.errors import NNBlocksError
-from nnblocks.runs import ACTIVATION_NAMES, OPTIMIZER_NAMES, suggested_training
+from nnblocks.runs import suggested_training
 
-DATA, NETWORK, TRAINING = "Data", "Network", "Training"
 OPTIONS = {"n_samples": "--samples"}
 METRIC_NAMES = {"accuracy": "accuracy", "r2": "R²"}
 
 
 @friendly_errors
 def compare_engines_command(
-    dataset: Annotated[str | None, typer.Option(
-        metavar="NAME", show_default="spiral", rich_help_panel=DATA,
-        help="A built-in data set; `nnblocks datasets` lists them.")] = None,
-    csv: Annotated[str | None, typer.Option(
-        metavar="PATH", rich_help_panel=DATA, help="Train on this CSV file instead of a built-in set.")] = None,
-    target: Annotated[str | None, typer.Option(
-        metavar="COLUMN", rich_help_panel=DATA, help="With --csv: the column to predict.")] = None,
-    samples: Annotated[int, typer.Option(
-        metavar="N", rich_help_panel=DATA, help="Points to generate (generated 2-D sets only).")] = 500,
-    hidden: Annotated[str, typer.Option(
-        metavar="SIZES", rich_help_panel=NETWORK,
-        help="Hidden layer sizes, comma-separated: 256,128 is two layers; none for no hidden layer.")] = "16,16",
-    activation: Annotated[str, typer.Option(
-        metavar="NAME", rich_help_panel=NETWORK,
-        help=f"Activation of the hidden layers: {', '.join(ACTIVATION_NAMES)}.")] = "tanh",
-    optimizer: Annotated[str, typer.Option(
-        metavar="NAME", rich_help_panel=TRAINING, help=f"The optimiser: {', '.join(OPTIMIZER_NAMES)}.")] = "adam",
-    learning_rate: Annotated[float | None, typer.Option(
-        metavar="X", show_default="0.01; digits: 0.001", rich_help_panel=TRAINING,
-        help="Step size of the optimiser.")] = None,
-    epochs: Annotated[int | None, typer.Option(
-        metavar="N", show_default="300; digits: 100", rich_help_panel=TRAINING,
-        help="Passes over the training data, for each engine.")] = None,
-    batch_size: Annotated[int | None, typer.Option(
-        metavar="N", show_default="10; digits: 32", rich_help_panel=TRAINING, help="Examples per step.")] = None,
-    seed: Annotated[int, typer.Option(
-        metavar="N", rich_help_panel=TRAINING,
-        help="Fixes the data, the split, the initial weights and the shuffling (the same for both engines).")] = 0,
+    dataset: Dataset = None,
+    csv: Csv = None,
+    target: Target = None,
+    samples: Samples = 500,
+    hidden: Hidden = "16,16",
+    activation: Activation = "tanh",
+    optimizer: Optimizer = "adam",
+    learning_rate: LearningRate = None,
+    epochs: Epochs = None,
+    batch_size: BatchSize = None,
+    seed: Seed = 0,
     device: Annotated[str, typer.Option(
         metavar="NAME", rich_help_panel=TRAINING,
         help="Where PyTorch computes: cpu, cuda, mps, or auto (CUDA, then MPS, then the CPU).")] = "auto",

@@ -11,30 +11,20 @@ import typer
 from rich.text import Text
 
 from nnblocks.cli.common import data_source, fail, friendly_errors, metrics_table, option_wording, stderr_console, stdout_console
+from nnblocks.cli.options import (DATA, NETWORK, TRAINING, Activation, BatchSize, Csv, Dataset, Epochs, Hidden,
+                                 LearningRate, Optimizer, Samples, Seed, Target)
 from nnblocks.errors import NNBlocksError
-from nnblocks.runs import (ACTIVATION_NAMES, OPTIMIZER_NAMES, RunSpec, parse_hidden, prepare_run, suggested_training,
-                           train_run)
+from nnblocks.runs import RunSpec, parse_hidden, prepare_run, suggested_training, train_run
 
-DATA = "Data"
-NETWORK = "Network"
-TRAINING = "Training"
 OPTIONS = {"n_samples": "--samples"}  # RunSpec fields whose option has another name
 
 
 @friendly_errors
 def train(
-    dataset: Annotated[str | None, typer.Option(
-        metavar="NAME", show_default="spiral", rich_help_panel=DATA,
-        help="A built-in data set; `nnblocks datasets` lists them.")] = None,
-    csv: Annotated[str | None, typer.Option(
-        metavar="PATH", rich_help_panel=DATA,
-        help="Train on this CSV file (header row, one example per row) instead of a built-in set.")] = None,
-    target: Annotated[str | None, typer.Option(
-        metavar="COLUMN", rich_help_panel=DATA,
-        help="With --csv: the column to predict. Classification or regression is decided from its values.")] = None,
-    samples: Annotated[int, typer.Option(
-        metavar="N", rich_help_panel=DATA,
-        help="Points to generate (generated 2-D sets only).")] = 500,
+    dataset: Dataset = None,
+    csv: Csv = None,
+    target: Target = None,
+    samples: Samples = 500,
     noise: Annotated[float, typer.Option(
         metavar="X", rich_help_panel=DATA,
         help="Noise of generated sets: 0 to 0.5 for the Playground sets (the Playground's slider / 100).")] = 0.0,
@@ -47,34 +37,19 @@ def train(
     scaling: Annotated[str, typer.Option(
         metavar="NAME", rich_help_panel=DATA,
         help="Input scaling learned from the training part: standard, minmax or none.")] = "standard",
-    hidden: Annotated[str, typer.Option(
-        metavar="SIZES", rich_help_panel=NETWORK,
-        help="Hidden layer sizes, comma-separated: 16,16 is two layers of 16 units; none for no hidden layer.")
-    ] = "16,16",
-    activation: Annotated[str, typer.Option(
-        metavar="NAME", rich_help_panel=NETWORK,
-        help=f"Activation of the hidden layers: {', '.join(ACTIVATION_NAMES)}.")] = "tanh",
+    hidden: Hidden = "16,16",
+    activation: Activation = "tanh",
     l2: Annotated[float, typer.Option(
         metavar="X", rich_help_panel=NETWORK,
         help="L2 penalty on the weights (0 turns it off).")] = 0.0,
     dropout: Annotated[float, typer.Option(
         metavar="X", rich_help_panel=NETWORK,
         help="Dropout rate after each hidden layer (0 turns it off).")] = 0.0,
-    optimizer: Annotated[str, typer.Option(
-        metavar="NAME", rich_help_panel=TRAINING,
-        help=f"The optimiser: {', '.join(OPTIMIZER_NAMES)}.")] = "adam",
-    learning_rate: Annotated[float | None, typer.Option(
-        metavar="X", show_default="0.01; digits: 0.001", rich_help_panel=TRAINING,
-        help="Step size of the optimiser.")] = None,
-    epochs: Annotated[int | None, typer.Option(
-        metavar="N", show_default="300; digits: 100", rich_help_panel=TRAINING,
-        help="Passes over the training data.")] = None,
-    batch_size: Annotated[int | None, typer.Option(
-        metavar="N", show_default="10; digits: 32", rich_help_panel=TRAINING,
-        help="Examples per gradient step.")] = None,
-    seed: Annotated[int, typer.Option(
-        metavar="N", rich_help_panel=TRAINING,
-        help="Fixes the data, the split, the initial weights and the shuffling.")] = 0,
+    optimizer: Optimizer = "adam",
+    learning_rate: LearningRate = None,
+    epochs: Epochs = None,
+    batch_size: BatchSize = None,
+    seed: Seed = 0,
     engine: Annotated[str, typer.Option(
         metavar="NAME", rich_help_panel=TRAINING,
         help="numpy (the reference engine) or torch (PyTorch; pip install \"nnblocks[torch]\").")] = "numpy",
