@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,8 @@ import numpy as np
 from scipy.special import expit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import calibrate, format_seconds, interleave, machine_lines, table, thread_limit, verdict  # noqa: E402
+from common import (calibrate, closing_lines, format_seconds, interleave, machine_lines, table,  # noqa: E402
+                    thread_limit, verdict)
 
 try:
     import torch
@@ -362,10 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(["ratio", "threads", "best", "median", "cpu", "goal", "result"], ratio_rows))
     print()
     done = {case: [len(t[case].rounds["ours"]) for t in all_timings] for case in cases}
-    print("Rounds run per thread count: " + ", ".join(f"{case} {done[case]}" for case in cases)
-          + f"; total wall time {time.perf_counter() - started:.0f} s; load average at the end: "
-          + ", ".join(f"{value:.2f}" for value in os.getloadavg()) + ".")
-    print("2-thread figures swing widely when other processes share the cores; trust ratios, not absolute times.")
+    for line in closing_lines(started, "Rounds run per thread count: " + ", ".join(f"{case} {done[case]}" for case in cases)):
+        print(line)
     return 0
 
 

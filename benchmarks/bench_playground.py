@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import format_seconds, interleave, machine_lines, table, thread_limit, verdict  # noqa: E402
+from common import format_seconds, interleave, machine_lines, table, thread_limit, timed, verdict  # noqa: E402
 
 TF_STEP = {"6x8": 44e-3, "4-2": 7.25e-3}
 GOAL_STEP = {"6x8": 4.4e-3, "4-2": 2.4e-3}
@@ -137,15 +137,9 @@ def step_benchmark(quick: bool) -> list[str]:
 
 
 def play_stream(step, steps: int) -> list[float]:
-    """Seconds of each of ``steps`` consecutive steps, as a playing session takes them."""
-    for _ in range(10):
-        step()
-    seconds = []
-    for _ in range(steps):
-        began = time.perf_counter()
-        step()
-        seconds.append(time.perf_counter() - began)
-    return seconds
+    """Seconds of each of ``steps`` consecutive steps (after 10 to warm up), as a playing session takes them."""
+    timed(step, 10)
+    return timed(step, steps)
 
 
 # --- time to solve through a real server ------------------------------------------------------------

@@ -36,7 +36,6 @@ import argparse
 import cProfile
 import io
 import itertools
-import os
 import pstats
 import sys
 import time
@@ -47,7 +46,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import calibrate, format_seconds, interleave, machine_lines, table, thread_limit, verdict  # noqa: E402
+from common import (calibrate, closing_lines, format_seconds, interleave, machine_lines, table,  # noqa: E402
+                    thread_limit, verdict)
 
 from nnblocks import Dense, Sequential, get_optimizer  # noqa: E402
 from nnblocks.engines.torch import TorchEngine  # noqa: E402
@@ -303,10 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             for case in cases:
                 print(f"cProfile, 40 torch-engine steps of {case}, 1 thread (top 12 by own time):")
                 print(profile(case, cpu))
-    print("Rounds run per setting: " + ", ".join(f"{case} {done[case]}" for case in cases)
-          + f"; total wall time {time.perf_counter() - started:.0f} s; load average at the end: "
-          + ", ".join(f"{value:.2f}" for value in os.getloadavg()) + ".")
-    print("2-thread figures swing widely when other processes share the cores; trust ratios, not absolute times.")
+    for line in closing_lines(started, "Rounds run per setting: " + ", ".join(f"{case} {done[case]}" for case in cases)):
+        print(line)
     return 0
 
 

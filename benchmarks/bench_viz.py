@@ -27,18 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import format_seconds, machine_lines, table, thread_limit  # noqa: E402
+from common import format_seconds, machine_lines, table, thread_limit, timed  # noqa: E402
 
 FIGURES = ("decision_boundary", "neurons", "network", "loss", "training")
-
-
-def timed(call, repeats: int) -> list[float]:
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 def main() -> None:

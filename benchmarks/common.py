@@ -126,6 +126,23 @@ def interleave(contenders: dict[str, Callable[[], object]], steps: dict[str, int
     return timing
 
 
+def timed(call: Callable[[], object], repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` consecutive calls (no warm-up: do that first if it matters)."""
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def closing_lines(started: float, rounds: str) -> list[str]:
+    """The last lines of a benchmark's report: rounds run, wall time, load, and how to read 2-thread figures."""
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return [f"{rounds}; total wall time {time.perf_counter() - started:.0f} s; load average at the end: {load}.",
+            "2-thread figures swing widely when other processes share the cores; trust ratios, not absolute times."]
+
+
 def calibrate(step: Callable[[], object], target_seconds: float, minimum: int = 1, maximum: int = 100_000) -> int:
     """How many calls of ``step`` take about ``target_seconds`` (best of three short measurements)."""
     step()
