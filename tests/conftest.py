@@ -49,6 +49,23 @@ def strict_numerics():
         yield
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one thread for a module: on tiny tensors its thread pool only adds waiting (badly so
+    on a busy machine). Modules opt in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def write_shapes_csv(path) -> None:
+    """A small CSV with one numeric and one text column and a text target (big / small by the size)."""
+    rows = [f"{size},{colour},{'big' if size > 0 else 'small'}"
+            for size, colour in zip([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2] * 3, ["red", "blue", "green"] * 8)]
+    path.write_text("size,colour,label\n" + "\n".join(rows) + "\n")
+
+
 def to_torch(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
     """A float64 (or int64) torch copy of a NumPy array."""
     tensor = torch.tensor(np.array(array))

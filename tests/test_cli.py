@@ -16,6 +16,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from conftest import write_shapes_csv
 import nnblocks
 from nnblocks.analysis.gradient_check import GradientCheckReport, ParameterCheck
 from nnblocks.cli.main import app
@@ -110,9 +111,7 @@ def test_train_digits_uses_its_suggested_settings(tmp_path, monkeypatch):
 
 def test_train_on_a_csv_file(tmp_path):
     path = tmp_path / "shapes.csv"
-    rows = [f"{size},{colour},{'big' if size > 0 else 'small'}"
-            for size, colour in zip([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2] * 3, ["red", "blue", "green"] * 8)]
-    path.write_text("size,colour,label\n" + "\n".join(rows) + "\n")
+    write_shapes_csv(path)
     result = invoke("train", "--csv", path, "--target", "label", "--epochs", "2", "--hidden", "3",
                     "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output

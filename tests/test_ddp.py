@@ -94,12 +94,7 @@ def ranks(tmp_path_factory):
             for name in CASES}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # --- the sharding arithmetic ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from PIL import Image
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from conftest import write_shapes_csv
 from nnblocks import ParameterError
 from nnblocks.cli.main import app
 from nnblocks.runs import FIGURE_FILES, RunSpec, load_run, load_run_data, split_run_data, train_run
@@ -81,9 +82,7 @@ def test_data_with_more_than_two_features_gets_no_figures_and_a_pointer_to_plot(
 
 def test_two_columns_of_which_one_is_categorical_get_no_figures(tmp_path):
     path = tmp_path / "shapes.csv"
-    rows = [f"{size},{colour},{'big' if size > 0 else 'small'}"
-            for size, colour in zip([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2] * 3, ["red", "blue", "green"] * 8)]
-    path.write_text("size,colour,label\n" + "\n".join(rows) + "\n")
+    write_shapes_csv(path)
     result = invoke("train", "--csv", path, "--target", "label", "--epochs", "2", "--hidden", "3",
                     "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output

@@ -36,13 +36,7 @@ ACTIVATIONS = [{"type": "relu"}, {"type": "leaky_relu", "negative_slope": 0.2}, 
                {"type": "silu"}, {"type": "tanh"}, {"type": "linear"}, {"type": "softmax"}]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny tensors: torch's thread pool only adds waiting (badly so on a busy machine).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # --- networks and data ------------------------------------------------------------------------------
