@@ -53,8 +53,15 @@ class Snapshot:
 
     epoch: int
     matrices: list[np.ndarray]   # [Wᵀ | b] per layer, for the maps' forward pass
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """Each layer's W, (in, out) as nnblocks stores it: read back from its matrix."""
+        return [matrix[:, :-1].T for matrix in self.matrices]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        return [matrix[:, -1] for matrix in self.matrices]
 
 
 @dataclass

@@ -270,9 +270,7 @@ class Trainer:
     # --- the maps ---------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The network as it is now (copies), for a frame computed while training goes on."""
-        layers = self.model.layers
-        return Snapshot(self.epoch, self.plane.matrices(layers), [layer.params["weight"].copy() for layer in layers],
-                        [layer.params["bias"].copy() for layer in layers])
+        return Snapshot(self.epoch, self.plane.matrices(self.model.layers))
 
     def frame(self, snapshot: Snapshot | None = None, maps: Maps | None = None) -> dict:
         """Losses, metrics, the output map, every neuron's map and the parameters (arrays, not yet encoded).
