@@ -606,7 +606,9 @@ def test_the_maps_forward_pass_equals_layer_outputs():
             layer.activation = get_activation(activation)
         expected = trainer.model.layer_outputs(trainer.grid_rows())
         layers = trainer.model.layers
-        outputs = PlaneEvaluator(features, np.float32).run(trainer.activations(), PlaneEvaluator(features, np.float32).matrices(layers))
+        evaluator = PlaneEvaluator(features, np.float32)   # no picture: every row exact
+        pictures, outputs = evaluator.run(trainer.activations(), evaluator.matrices(layers))
+        assert all(values.shape[1] == 0 for values in pictures) and not any(evaluator.shifted)
         for name, values in zip(names, outputs):
             assert np.allclose(values.T, expected[name], atol=2e-5), (activation, name)
 
@@ -629,15 +631,25 @@ def test_the_pictures_tanh_is_within_2e_7_of_numpy_and_the_data_rows_are_exact()
     features = np.vstack([grid, trainer.f_train])
     expected = trainer.model.layer_outputs(trainer.grid_rows())
     evaluator = PlaneEvaluator(features, np.float32, exact_from=len(grid))
-    outputs = evaluator.run(trainer.activations(), evaluator.matrices(trainer.model.layers))
-    for layer, values in zip(trainer.model.layers, outputs):
-        exact = np.tanh(evaluator.matrices([layer])[0] @ np.vstack([
-            (evaluator.inputs if layer is trainer.model.layers[0] else previous)[:-1, len(grid):],
-            np.ones((1, len(trainer.f_train)), np.float32)]))
+    pictures, exact = evaluator.run(trainer.activations(), evaluator.matrices(trainer.model.layers))
+    # The hidden tanh layers' pictures hold tanh z - 1 (the "1 +" folded into the next layer's bias column).
+    assert evaluator.shifted == [True, True, False]
+    previous = evaluator.exact_inputs
+    for position, layer in enumerate(trainer.model.layers):
+        values = exact[position]
         if layer is not trainer.model.layers[-1]:
-            assert np.array_equal(values[:, len(grid):], exact)
-        assert np.allclose(values[:, :len(grid)].T, expected[layer.name], atol=1e-5)
+            assert np.array_equal(values, np.tanh(evaluator.matrices([layer])[0] @ previous))
+        picture = pictures[position] + (1.0 if evaluator.shifted[position] else 0.0)
+        assert np.allclose(picture.T, expected[layer.name], atol=1e-5)
         previous = np.vstack([values, np.ones((1, values.shape[1]), np.float32)])
+    # What a frame shows, from the same pass: the thumbnails are the activations themselves at their pixels.
+    maps = evaluator.draw(trainer.activations(), evaluator.matrices(trainer.model.layers), "sigmoid")
+    for layer, pixels in zip(trainer.model.layers[:-1], maps.hidden):
+        on_the_grid = expected[layer.name].T.reshape(-1, 100, 100)[:, 2::5, 2::5]
+        assert np.allclose(pixels, on_the_grid, atol=1e-5) and np.abs(pixels).max() <= 1
+    scores = expected[trainer.model.layers[-1].name][:, 0].astype(np.float64)
+    assert np.allclose(maps.shown[0], 1 / (1 + np.exp(-scores)), atol=1e-5)
+    assert np.array_equal(maps.scores, exact[-1])
 
 
 def test_frame_metrics_equal_scikit_learn_on_the_same_points():

@@ -84,7 +84,7 @@ def answer(connection, plane):
 
     header, arrays = unpack(connection.recv_bytes())
     if header["kind"] == "load":
-        return PlaneEvaluator(arrays[0].T, header["dtype"], exact_from=header["grid"])
+        return PlaneEvaluator(arrays[0], header["dtype"], exact_from=header["grid"])
     activations = [get_activation(config) for config in header["activations"]]
     matrices = [np.array(array) for array in arrays]   # own, aligned copies: BLAS then sums as in-process
     with np.errstate(over="ignore", invalid="ignore"):   # a diverged network draws NaN, as it should
@@ -123,7 +123,7 @@ class FrameProcess:
         try:
             if self.loaded != (id(trainer), trainer.plane_version):
                 self.connection.send_bytes(pack({"kind": "load", "grid": trainer.plane.exact_from},
-                                                [trainer.plane.inputs[:-1]], trainer.dtype))
+                                                [trainer.plane.features], trainer.dtype))
                 self.loaded = (id(trainer), trainer.plane_version)
             configs = [activation.get_config() for activation in trainer.activations()]
             self.connection.send_bytes(pack({"kind": "draw", "activations": configs, "shown": trainer.design.shown},

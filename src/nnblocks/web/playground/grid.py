@@ -1,8 +1,12 @@
 """One forward pass over many points at once: the output map, every neuron's map, and the
-scores of the training and test points, all from the same matrix products.
+scores of the training and test points, all from the same matrices.
 
 This is ``Sequential.layer_outputs`` for a fixed set of points, laid out for speed:
 
+- **two blocks of points**: the picture's points (the first ``exact_from``: the 100 x 100
+  grid) and the rows after them (the training and test points), each its own contiguous
+  array, so each layer's product writes one block in one call and the picture may take the
+  shortcuts below while the data rows stay exact;
 - **feature-major**: each layer's values are a (units, points) array, so one neuron's map is
   one contiguous row and the points axis is long (SIMD-friendly);
 - **the bias folded in**: under each layer's values sits a row of ones, and the next layer's
@@ -11,18 +15,21 @@ This is ``Sequential.layer_outputs`` for a fixed set of points, laid out for spe
   common activations (tanh, relu, sigmoid, linear) are applied in place with the same NumPy /
   SciPy functions as ``nnblocks.blocks.activations``; any other activation calls the library's
   own ``forward``. A test holds the result equal to ``layer_outputs``;
-- **tanh for pictures**: on the map's own points (the first ``exact_from`` columns) tanh is
-  computed as 1 - 2 / (e^(2z) + 1), through NumPy's vectorised exp: here 2x faster than
-  ``np.tanh`` on float32 (which has no SIMD loop on AVX2 machines) and within 2e-7 of it, far
-  below a colour step of the picture (1/256). The rows after them (the training and test
-  points) keep ``np.tanh``, so the losses and accuracies shown are the library's own numbers.
+- **tanh for pictures**: on the picture's points tanh is computed as 1 - 2 / (e^(2z) + 1),
+  through NumPy's vectorised exp: here 2x faster than ``np.tanh`` on float32 (which has no
+  SIMD loop on AVX2 machines) and within 2e-7 of it, far below a colour step of the picture
+  (1/256). The data rows keep ``np.tanh``, so the losses and accuracies shown are the
+  library's own numbers;
+- **two of its passes folded into the matrices**: in a hidden tanh layer the picture's ×2
+  goes into that layer's matrix (the product is 2z itself), and its "1 +" into the next
+  layer's bias column: the picture keeps tanh z - 1, and since Wᵀ(a - 1) + (b + Wᵀ1) = Wᵀa + b
+  the next layer uses b + Wᵀ1 there. Three passes over each hidden layer's 10,000 pixels
+  instead of five; ``draw`` adds the 1 back on the 20 x 20 thumbnails only
+  (``PlaneEvaluator.shifted`` says which layers).
 
 One thread: cutting the points into column blocks evaluated in parallel threads was measured
 (bench_playground.py) and gained nothing on two cores — the threads queue for the GIL between
 their NumPy calls — so the simpler loop stays.
-
-The points are whatever the caller stacks: the playground puts the 100 x 100 grid first and
-the training and test rows after it.
 """
 
 from __future__ import annotations
@@ -48,6 +55,15 @@ def tanh_for_pictures(z: np.ndarray) -> None:
     z += 1.0
     np.divide(-2.0, z, out=z)
     z += 1.0
+
+
+def tanh_minus_one_from_doubled(doubled: np.ndarray) -> None:
+    """u = 2z <- tanh z - 1 = -2 / (e^u + 1) in place: ``tanh_for_pictures`` without the first and
+    the last pass, which the matrices take over (module notes)."""
+    with np.errstate(over="ignore"):
+        np.exp(doubled, out=doubled)
+    doubled += 1.0
+    np.divide(-2.0, doubled, out=doubled)
 
 
 def activate_in_place(activation, z: np.ndarray, picture: bool = False) -> None:
@@ -81,23 +97,28 @@ class PlaneEvaluator:
     Args:
         features: (M, F) the points after the Inputs block (derived features, scaling).
         dtype: the network's float type.
-        exact_from: the first row whose values are numbers to report, not only a picture: the
-            rows before it may use ``tanh_for_pictures``. None (the default): every row is exact.
+        exact_from: how many of the first points only colour a picture (the output grid, row-major,
+            the top row first); the rows after them are numbers to report. None (the default):
+            no picture, every row is exact.
     """
 
     def __init__(self, features: np.ndarray, dtype, exact_from: int | None = None) -> None:
-        count, width = features.shape
+        count = len(features)
         self.count = count
-        self.exact_from = count if exact_from is None else 0 if exact_from <= 0 else min(int(exact_from), count)
+        self.exact_from = 0 if exact_from is None or exact_from <= 0 else min(int(exact_from), count)
         self.dtype = np.dtype(dtype)
-        self.inputs = np.ones((width + 1, count), dtype=self.dtype)   # (F + 1, M): features, then ones
-        self.inputs[:width] = features.T
-        self.buffers: list[np.ndarray] = []
+        self.features = features   # (M, F) as given: what a frame process is sent
+        self.picture_inputs = with_ones(features[:self.exact_from], self.dtype)   # (F + 1, G)
+        self.exact_inputs = with_ones(features[self.exact_from:], self.dtype)     # (F + 1, N)
+        self.picture_buffers: list[np.ndarray] = []
+        self.exact_buffers: list[np.ndarray] = []
         self.shapes: list[int] = []
+        self.shifted: list[bool] = []   # per layer, after ``run``: its picture holds tanh z - 1
 
     def _allocate(self, sizes: list[int]) -> None:
-        if sizes != self.shapes:
-            self.buffers = [np.ones((size + 1, self.count), dtype=self.dtype) for size in sizes]   # (H + 1, M)
+        if sizes != self.shapes:   # (H + 1, points) each: the values, then a row of ones
+            self.picture_buffers = [np.ones((size + 1, self.exact_from), self.dtype) for size in sizes]
+            self.exact_buffers = [np.ones((size + 1, self.count - self.exact_from), self.dtype) for size in sizes]
             self.shapes = list(sizes)
 
     def matrices(self, layers) -> list[np.ndarray]:
@@ -111,35 +132,58 @@ class PlaneEvaluator:
             found.append(matrix)
         return found
 
-    def run(self, activations, matrices: list[np.ndarray]) -> list[np.ndarray]:
-        """Every layer's activations, (units, M) each (views: valid until the next run).
+    def run(self, activations, matrices: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Every layer's values on the picture's points and on the exact rows: two lists of
+        (units, points) arrays (views: valid until the next run).
 
         ``activations``: each layer's Activation; ``matrices``: each layer's [Wᵀ | b] (``matrices``).
+        Where ``self.shifted[layer]``, that layer's picture holds tanh z - 1 (module notes).
         """
         self._allocate([matrix.shape[0] for matrix in matrices])
-        values, middle = self.inputs, self.exact_from   # pictures in [0, middle), exact in [middle, M)
-        for activation, matrix, buffer in zip(activations, matrices, self.buffers):
-            np.matmul(matrix, values, out=buffer[:-1])   # (H, D + 1) @ (D + 1, M): W^T a + b
-            if middle > 0:
-                activate_in_place(activation, buffer[:-1, :middle], picture=True)
-            if middle < self.count:
-                activate_in_place(activation, buffer[:-1, middle:])
-            values = buffer
-        return [buffer[:-1] for buffer in self.buffers]
+        pictures, exact = self.picture_inputs, self.exact_inputs
+        last = len(matrices) - 1
+        self.shifted = []
+        for index, (activation, matrix) in enumerate(zip(activations, matrices)):
+            picture_buffer, exact_buffer = self.picture_buffers[index], self.exact_buffers[index]
+            np.matmul(matrix, exact, out=exact_buffer[:-1])   # (H, D + 1) @ (D + 1, N): Wᵀa + b
+            activate_in_place(activation, exact_buffer[:-1])
+            picture_matrix = matrix
+            if index > 0 and self.shifted[-1]:   # its inputs are a - 1: the bias column b + Wᵀ1
+                picture_matrix = matrix.copy()
+                picture_matrix[:, -1] += matrix[:, :-1].sum(axis=1)
+            fold = index < last and self.exact_from > 0 and type(activation) is ACTIVATIONS.get("tanh")
+            if fold:
+                picture_matrix = picture_matrix * 2.0   # the product is then 2z, the exponent of e^(2z)
+            np.matmul(picture_matrix, pictures, out=picture_buffer[:-1])
+            if fold:
+                tanh_minus_one_from_doubled(picture_buffer[:-1])
+            else:
+                activate_in_place(activation, picture_buffer[:-1], picture=True)
+            self.shifted.append(fold)
+            pictures, exact = picture_buffer, exact_buffer
+        return [buffer[:-1] for buffer in self.picture_buffers], [buffer[:-1] for buffer in self.exact_buffers]
 
     def draw(self, activations, matrices: list[np.ndarray], shown: str) -> "Maps":
-        """What a frame shows, from one ``run``: the points here must be the output grid (its first
-        ``exact_from`` columns, row-major, the top row first) followed by the data rows."""
-        outputs = self.run(activations, matrices)
-        size = self.exact_from
-        scores = outputs[-1]
+        """What a frame shows, from one ``run``: the picture's points must be the output grid."""
+        pictures, exact = self.run(activations, matrices)
 
-        def thumbnails(values: np.ndarray) -> np.ndarray:   # (H, M) -> (H, 20, 20), exact pixel centres
-            grid = values[:, :size].reshape(-1, OUTPUT_RESOLUTION, OUTPUT_RESOLUTION)   # a view: rows of the plane
-            return np.ascontiguousarray(grid[:, _FIRST::_EVERY, _FIRST::_EVERY])      # one strided copy
+        def thumbnails(values: np.ndarray) -> np.ndarray:   # (H, G) -> (H, 20, 20), exact pixel centres
+            grid = values.reshape(-1, OUTPUT_RESOLUTION, OUTPUT_RESOLUTION)   # a view: rows of the plane
+            return np.ascontiguousarray(grid[:, _FIRST::_EVERY, _FIRST::_EVERY])   # one strided copy
 
-        return Maps(np.array(scores[:, size:]), shown_values(scores[:, :size], shown),
-                    thumbnails(self.inputs[:-1]), [thumbnails(values) for values in outputs[:-1]])
+        hidden = [thumbnails(values) for values in pictures[:-1]]
+        for pixels, shifted in zip(hidden, self.shifted):
+            if shifted:
+                pixels += 1.0   # they hold tanh z - 1 (module notes)
+        return Maps(np.array(exact[-1]), shown_values(pictures[-1], shown),
+                    thumbnails(self.picture_inputs[:-1]), hidden)
+
+
+def with_ones(features: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """(M, F) -> (F + 1, M): the features feature-major, then a row of ones (for the bias column)."""
+    block = np.ones((features.shape[1] + 1, len(features)), dtype=dtype)
+    block[:-1] = features.T
+    return block
 
 
 @dataclass
