@@ -110,7 +110,7 @@ class Sigmoid(Activation):
         return sigmoid(z)
 
     def backward(self, z, a, grad_a):
-        return grad_a * a * (1 - a)
+        return grad_a * (a - a * a)   # a(1 − a) multiplied out: no Python scalar (see Tanh)
 
 
 @register_activation("tanh")
@@ -121,7 +121,9 @@ class Tanh(Activation):
         return np.tanh(z)
 
     def backward(self, z, a, grad_a):
-        return grad_a * (1 - a * a)
+        # grad_a ⊙ (1 − a²), multiplied out: three array operations and no Python scalar, which
+        # NumPy handles at about twice the cost of an array on the playground's small batches.
+        return grad_a - grad_a * a * a
 
 
 @register_activation("softplus")

@@ -7,7 +7,7 @@ Backward, by the chain rule, from grad_a = dL/da:
 
     dL/dz = f'(z) ⊙ grad_a            (the activation's backward)
     dL/dW = xᵀ @ dL/dz                (D, N) @ (N, H) -> (D, H)
-    dL/db = Σₙ dL/dz                  summed over the batch
+    dL/db = Σₙ dL/dz                  summed over the batch (computed as 1ᵀ @ dL/dz)
     dL/dx = dL/dz @ Wᵀ                passed on to the layer below
 
 L1/L2 penalties on W (Keras' kernel_regularizer) add l1·Σ|W| + l2·ΣW² to the loss and
@@ -80,11 +80,18 @@ class Dense(WeightedLayer):
         weight = self.params["weight"]
         np.dot(self.inputs.T, grad_z, out=self.grads["weight"])          # (D, H) dL/dW = xᵀ @ dL/dz
         self.add_penalty_gradient()                                      # + l1·sign(W) + 2·l2·W
-        if self.use_bias:
-            np.add.reduce(grad_z, axis=0, out=self.grads["bias"])               # (H,) dL/db
+        if self.use_bias:   # (H,) dL/db = 1ᵀ @ dL/dz: the batch sum as one BLAS product, half the cost of a reduction
+            np.dot(self._ones_for(grad_z), grad_z, out=self.grads["bias"])
         if not need_input_gradient:
             return None
         return np.dot(grad_z, weight.T)                  # (N, D) dL/dx = dL/dz @ Wᵀ
+
+    def _ones_for(self, grad_z: np.ndarray) -> np.ndarray:
+        """A vector of ones as long as the batch (kept, and remade when the batch size or dtype changes)."""
+        ones = getattr(self, "_ones", None)
+        if ones is None or len(ones) != len(grad_z) or ones.dtype != grad_z.dtype:
+            ones = self._ones = np.ones(len(grad_z), grad_z.dtype)
+        return ones
 
     def multiply_adds(self):
         return int(self.input_shape[0] * self.units) if self.input_shape else 0
