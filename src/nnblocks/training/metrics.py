@@ -31,7 +31,7 @@ def accuracy(y_true, y_pred) -> float:
     Both arguments are label vectors (any shape with the same number of elements).
     """
     a, b = _pair(y_true, y_pred, "accuracy")
-    return float(np.mean(a == b))
+    return int(np.count_nonzero(a == b)) / a.size   # the mean of the matches, without np.mean's Python layer
 
 
 def _average_ranks(values: np.ndarray) -> np.ndarray:

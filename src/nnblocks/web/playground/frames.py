@@ -56,13 +56,12 @@ def dumps(message: dict) -> str:
 def frame_message(frame: dict) -> bytes:
     """The binary ``frame`` message from ``Trainer.frame()``'s arrays."""
     output, weights, biases = frame["output"], frame["weights"], frame["biases"]
-    parameters = np.concatenate([part.ravel() for weight, bias in zip(weights, biases) for part in (weight, bias)])
-    pieces = [("parameters", parameters), ("output", output), ("inputs", frame["inputs"])]
-    pieces += [("hidden", layer) for layer in frame["hidden"]]
-    places: dict = {"hidden": []}
-    start = 0
+    parameters = [part for weight, bias in zip(weights, biases) for part in (weight, bias)]
+    pieces = [("output", output), ("inputs", frame["inputs"])] + [("hidden", layer) for layer in frame["hidden"]]
+    start = sum(part.size for part in parameters)
+    places: dict = {"parameters": [0, int(start)], "hidden": []}
     for name, array in pieces:
-        place = [start, int(array.size)]
+        place = [int(start), int(array.size)]
         if name == "hidden":
             places["hidden"].append(place)
         else:
@@ -81,7 +80,8 @@ def frame_message(frame: dict) -> bytes:
         "arrays": places,
     }).encode("utf-8")
     head += b" " * (-(len(head) + 4) % 4)   # the numbers start on a 4-byte boundary: Float32Array views need it
-    numbers = np.concatenate([np.ravel(array) for _, array in pieces]).astype("<f4", copy=False)
+    numbers = np.concatenate([np.ravel(array) for array in parameters + [array for _, array in pieces]])
+    numbers = numbers.astype("<f4", copy=False)
     return struct.pack("<I", len(head)) + head + numbers.tobytes()
 
 
