@@ -136,6 +136,46 @@ def step_benchmark(quick: bool) -> list[str]:
     return lines
 
 
+def same_run_benchmark(quick: bool) -> list[str]:
+    """Our server's step against a TF-Playground-style engine in Chromium, in alternating rounds.
+
+    The goals come from TF Playground's 44 ms and 7.25 ms on the lab machine: a tenth and a third
+    of them. This VM's speed swings up to 2x within seconds, which moves absolute times but not a
+    ratio of two things timed in the same few hundred milliseconds; so this is the same
+    comparison made here, in the same run: TF-style time / our time per round pair.
+    """
+    from tf_playground_baseline import TFPlaygroundBaseline, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        return [f"3. the same-run comparison with a TF-Playground-style engine: skipped ({reason})."]
+    rows = []
+    rounds = 15 if quick else 40
+    with TFPlaygroundBaseline() as baseline, thread_limit(1):
+        for case, hidden in NETWORKS.items():
+            ours = full_step(make_trainer(hidden))
+            ours_steps, theirs_steps = 10, max(1, round(10 * GOAL_STEP[case] / TF_STEP[case]))   # similar wall time
+            baseline.setup(hidden)
+            baseline.seconds_per_step(30)   # V8 compiles the hot loops first
+            timed(ours, 10)
+            our_rounds, their_rounds = [], []
+            for _ in range(rounds):
+                our_rounds.append(sum(timed(ours, ours_steps)) / ours_steps)
+                their_rounds.append(baseline.seconds_per_step(theirs_steps))   # timed inside the page
+            ratios = [theirs / mine for theirs, mine in zip(their_rounds, our_rounds)]
+            goal = TF_STEP[case] / GOAL_STEP[case]
+            rows.append([case, format_seconds(min(our_rounds)), format_seconds(statistics.median(our_rounds)),
+                         format_seconds(min(their_rounds)), format_seconds(statistics.median(their_rounds)),
+                         f"{statistics.median(ratios):5.1f}x", f"{min(their_rounds) / min(our_rounds):5.1f}x",
+                         f"{goal:4.1f}x", verdict(statistics.median(ratios), goal, higher_is_better=True)])
+        version = baseline.chromium_version
+    return [f"3. the same comparison in the same run: our server's step (all in one process) against a hand-written",
+            f"   TF-Playground-style engine (benchmarks/tf_playground_engine.js: its object graph, one example at a time,",
+            f"   the 100 x 100 boundary of every node, no drawing) in Chromium {version}, {rounds} alternating rounds:",
+            table(["net", "ours best", "ours median", "TF-style best", "TF-style median", "TF-style ÷ ours (median "
+                   "of rounds)", "÷ of bests", "goal", "result"], rows)]
+
+
 def play_stream(step, steps: int) -> list[float]:
     """Seconds of each of ``steps`` consecutive steps (after 10 to warm up), as a playing session takes them."""
     timed(step, 10)
@@ -237,6 +277,9 @@ def main() -> None:
             print("  " + line)
     print()
     for line in step_benchmark(options.quick):
+        print(line)
+    print()
+    for line in same_run_benchmark(options.quick):
         print(line)
     if not options.skip_solve:
         print()
