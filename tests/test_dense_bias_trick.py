@@ -111,3 +111,51 @@ def test_without_a_bias_and_with_inputs_of_another_dtype():
     mixed.backward(np.ones((6, 4)))
     assert np.allclose(mixed.grads["weight"], grad_weight, atol=1e-12)
     assert np.allclose(mixed.grads["bias"], grad_bias, atol=1e-12)
+
+
+def test_predicting_uses_a_new_inputs_array_each_time_and_training_keeps_one():
+    layer = built_dense()
+    rng = np.random.default_rng(5)
+    first, second = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    layer.forward(first)
+    kept = layer.inputs_and_ones
+    layer.forward(second)
+    assert not np.shares_memory(kept, layer.inputs_and_ones)   # threads predicting at once share nothing
+    assert np.array_equal(kept[:, :-1], first) and np.all(kept[:, -1] == 1)
+    layer.forward(first, training=True)
+    kept = layer.inputs_and_ones
+    layer.forward(second, training=True)
+    assert layer.inputs_and_ones is kept and np.array_equal(kept[:, :-1], second)
+
+
+def test_inputs_of_the_wrong_shape_are_refused_not_broadcast():
+    from nnblocks.errors import ParameterError
+
+    layer = built_dense()
+    layer.forward(np.ones((5, 3)), training=True)
+    with pytest.raises(ValueError):
+        layer.forward(np.ones((5, 1)), training=True)   # one column would otherwise fill all three
+    with pytest.raises(ParameterError, match="one row per example"):
+        layer.forward(np.ones(3), training=True)
+
+
+def test_weight_and_bias_views_of_some_other_layout_are_an_error_not_a_silent_copy():
+    layer = built_dense()
+    buffer = np.zeros(3 * 4 + 1 + 4)                      # a gap between the weight and the bias
+    layer.params["weight"] = buffer[:12].reshape(3, 4)
+    layer.params["bias"] = buffer[13:]
+    with pytest.raises(ValueError, match="not one after the other"):
+        layer.forward(np.ones((2, 3)))
+
+
+def test_the_activations_one_minus_forms_are_the_textbook_ones_bit_for_bit():
+    from nnblocks.blocks.activations import Sigmoid, Tanh
+
+    rng = np.random.default_rng(6)
+    for dtype in (np.float32, np.float64):
+        a = np.tanh(rng.standard_normal((10, 8)) * 4).astype(dtype)
+        p = (1 / (1 + np.exp(-rng.standard_normal((10, 8)) * 4))).astype(dtype)
+        grad = rng.standard_normal((10, 8)).astype(dtype)
+        assert np.array_equal(Tanh().backward(None, a, grad), grad * (1 - a * a))
+        assert np.array_equal(Sigmoid().backward(None, p, grad), grad * p * (1 - p))
+        assert Tanh().backward(None, a, grad).dtype == dtype

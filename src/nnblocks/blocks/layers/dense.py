@@ -64,7 +64,6 @@ class Dense(WeightedLayer):
                  name: str | None = None) -> None:
         super().__init__(activation, weight_initializer, bias_initializer, l1, l2, use_bias, name)
         self.units = check_integer("units", units, "Dense", minimum=1)
-        self._stacked_weight = self._inputs_and_ones = None   # filled by _stacks and _with_ones
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -73,17 +72,20 @@ class Dense(WeightedLayer):
                                          "put a Flatten() layer before this Dense layer."))
         return (self.units,)
 
+    # Working arrays kept between calls (class-level defaults, so a layer unpickled from an older
+    # version has them too): the [x | 1] of training steps and the arrays [W; b], [dL/dW; dL/db].
+    _kept_inputs = _kept_shape = _kept_dtype = _stacked_weight = _stacked_gradient = None
+
     def build(self, input_shape, rng, dtype):
         output_shape = super().build(input_shape, rng, dtype)
         self.create_parameters((input_shape[0], self.units), self.units, rng, dtype)  # weight (D, H), bias (H,)
-        self._stacks()   # from here on W and b (and their gradients) are the rows of one array each
+        self._parameter_stack(), self._gradient_stack()   # from here on W and b are the rows of one array
         return output_shape
 
     def forward(self, x, training=False):
-        self.inputs = x                                  # (N, D), kept for the chain-rule inspector
-        self.inputs_and_ones = self._with_ones(x)        # (N, D + 1) [x | 1], kept for dL/dW and dL/db
-        weight_and_bias, _ = self._stacks()
-        z = np.dot(self.inputs_and_ones, weight_and_bias)   # (N, H): [x | 1] @ [W; b] = x @ W + b
+        self.inputs = x                                  # (N, D): what this layer saw (the playground shows it)
+        self.inputs_and_ones = self._with_ones(x, training)   # (N, D + 1) [x | 1], kept for dL/dW and dL/db
+        z = np.dot(self.inputs_and_ones, self._parameter_stack())   # (N, H): [x | 1] @ [W; b] = x @ W + b
         self.z = z                                       # pre-activation, kept for f'(z)
         self.a = self.activation.forward(z)              # activation, kept for f'(z) written via a
         return self.a
@@ -91,41 +93,53 @@ class Dense(WeightedLayer):
     def backward(self, grad_output, need_input_gradient=True):
         grad_z = self.activation.backward(self.z, self.a, grad_output)   # (N, H) dL/dz
         self.grad_z = grad_z                             # kept so the chain-rule inspector can show it
-        _, gradients = self._stacks()
-        np.dot(self.inputs_and_ones.T, grad_z, out=gradients)   # (D + 1, H) [dL/dW; dL/db] = [x | 1]ᵀ @ dL/dz
+        # (D + 1, H) [dL/dW; dL/db] = [x | 1]ᵀ @ dL/dz: the row of ones makes the last row Σₙ dL/dz
+        np.dot(self.inputs_and_ones.T, grad_z, out=self._gradient_stack())
         self.add_penalty_gradient()                      # + l1·sign(W) + 2·l2·W
         if not need_input_gradient:
             return None
         return np.dot(grad_z, self.params["weight"].T)   # (N, D) dL/dx = dL/dz @ Wᵀ
 
-    def __getstate__(self) -> dict:
-        """For ``copy.deepcopy`` and pickling: the kept working arrays are left out, since views do not
-        survive copying (a copied [x | 1] would no longer be the array its part writes into)."""
-        state = dict(self.__dict__)
-        state.update(_stacked_weight=None, _inputs_and_ones=None)
-        state.pop("_stacked", None)
-        state.pop("_inputs_part", None)
-        return state
-
-    def _with_ones(self, x: np.ndarray) -> np.ndarray:
-        """[x | 1], written into an array kept between calls (made anew when the batch size or dtype
-        changes); x itself for a layer without a bias."""
+    def _with_ones(self, x: np.ndarray, training: bool) -> np.ndarray:
+        """[x | 1] (x itself without a bias). In training it is written into an array kept between
+        steps of the same shape and dtype; otherwise it is a new array, so that threads predicting
+        at once never share one."""
         if not self.use_bias:
             return x
-        kept = self._inputs_and_ones
-        if kept is None or len(kept) != len(x) or kept.dtype != x.dtype:
-            kept = self._inputs_and_ones = np.ones((len(x), x.shape[1] + 1), x.dtype)
-            self._inputs_part = kept[:, :-1]
-        self._inputs_part[...] = x
-        return kept
+        if training and x.shape == self._kept_shape and x.dtype is self._kept_dtype:
+            self._kept_part[...] = x
+            return self._kept_inputs
+        if x.ndim != 2:
+            raise ParameterError(message("x", f"Dense layer {self.name or ''}".strip(), "a batch of rows, (N, features)",
+                                         x.shape, "give one row per example, e.g. x.reshape(1, -1) for one."))
+        inputs_and_ones = np.ones((x.shape[0], x.shape[1] + 1), x.dtype)
+        inputs_and_ones[:, :-1] = x
+        if training:
+            self._kept_inputs, self._kept_part = inputs_and_ones, inputs_and_ones[:, :-1]
+            self._kept_shape, self._kept_dtype = x.shape, x.dtype
+        return inputs_and_ones
 
-    def _stacks(self) -> tuple[np.ndarray, np.ndarray]:
-        """[W; b] and [dL/dW; dL/db], each one (D + 1, H) array; kept, and found again only when the
-        weight array was replaced (moved into a Network's flat buffer, or copied)."""
+    def _parameter_stack(self) -> np.ndarray:
+        """[W; b] as one (D + 1, H) array, found again only when the weight array was replaced
+        (moved into a Network's flat buffer, or copied)."""
         if self.params["weight"] is not self._stacked_weight:
-            self._stacked = (stack_rows(self.params, self.use_bias), stack_rows(self.grads, self.use_bias))
+            self._parameters_stacked = stack_rows(self.params, self.use_bias, "params")
             self._stacked_weight = self.params["weight"]
-        return self._stacked
+        return self._parameters_stacked
+
+    def _gradient_stack(self) -> np.ndarray:
+        """[dL/dW; dL/db] as one (D + 1, H) array (as ``_parameter_stack``)."""
+        if self.grads["weight"] is not self._stacked_gradient:
+            self._gradients_stacked = stack_rows(self.grads, self.use_bias, "grads")
+            self._stacked_gradient = self.grads["weight"]
+        return self._gradients_stacked
+
+    def __getstate__(self) -> dict:
+        """For ``copy.deepcopy`` and pickling: the kept working arrays are left out (views do not
+        survive copying: a copied [x | 1] would no longer be the array its part writes into)."""
+        working = ("_kept_inputs", "_kept_part", "_kept_shape", "_kept_dtype", "_stacked_weight", "_stacked_gradient",
+                   "_parameters_stacked", "_gradients_stacked", "inputs_and_ones")
+        return {key: value for key, value in self.__dict__.items() if key not in working}
 
     def multiply_adds(self):
         return int(self.input_shape[0] * self.units) if self.input_shape else 0
@@ -137,22 +151,29 @@ class Dense(WeightedLayer):
         return f"Dense({self.units}, activation={self.activation.type_name!r})"
 
 
-def stack_rows(arrays: dict, use_bias: bool) -> np.ndarray:
+def stack_rows(arrays: dict, use_bias: bool, which: str) -> np.ndarray:
     """``arrays["weight"]`` (D, H) and ``arrays["bias"]`` (H,) as one (D + 1, H) array [W; b]
-    (the weight alone without a bias).
+    (the weight alone without a bias). ``which``: "params" or "grads", for the error message.
 
-    When the bias sits right after the weight in memory (``Dense.build`` puts it there, and a
-    Network's flat buffer keeps it there) the result is a view of both, spanning their memory.
-    Otherwise (a copied layer) they are copied into one new array, and ``arrays`` then holds
-    views of its rows.
+    When both are views of one buffer with the bias right after the weight (a Network's flat
+    buffer keeps them so, and so does this function's own array) the result is a view spanning
+    both. Arrays of their own (a layer just built, or copied) are first copied into one new
+    array, and ``arrays`` then holds views of its rows. Views of some other layout would be cut
+    off from their buffer that way, so they are an error.
     """
     weight = arrays["weight"]
     if not use_bias:
         return weight
     bias = arrays["bias"]
-    if weight.flags.c_contiguous and bias.flags.c_contiguous and bias.dtype == weight.dtype \
+    rows, units = weight.shape
+    if weight.base is not None and bias.base is weight.base and weight.flags.c_contiguous \
+            and bias.flags.c_contiguous and bias.dtype == weight.dtype \
             and bias.ctypes.data == weight.ctypes.data + weight.nbytes:
-        return np.lib.stride_tricks.as_strided(weight, (weight.shape[0] + 1, weight.shape[1]), weight.strides)
+        return np.lib.stride_tricks.as_strided(weight, (rows + 1, units), (units * weight.itemsize, weight.itemsize))
+    if weight.base is not None or bias.base is not None:
+        raise ValueError(f"Dense: {which}['weight'] and {which}['bias'] are views that are not one after the other "
+                         "in one buffer, so they cannot be used as one array [W; b]; lay each weight right before its "
+                         "bias (as Network's flat buffer does), or give the layer arrays of their own.")
     stacked = np.concatenate([weight, bias[np.newaxis]])
     arrays["weight"], arrays["bias"] = stacked[:-1], stacked[-1]
     return stacked
