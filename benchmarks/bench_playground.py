@@ -160,7 +160,8 @@ def same_run_benchmark(quick: bool) -> list[str]:
     with TFPlaygroundBaseline() as baseline, thread_limit(1):
         for case, hidden in NETWORKS.items():
             ours = full_step(make_trainer(hidden))
-            ours_steps, theirs_steps = 50, max(1, round(50 * GOAL_STEP[case] / TF_STEP[case]))   # similar wall time
+            # Rounds of similar wall time on both sides; 10 + 40 x 45 of our steps stay under full_step's reset
+            ours_steps, theirs_steps = 45, max(1, round(45 * GOAL_STEP[case] / TF_STEP[case]))
             baseline.setup(hidden)
             baseline.seconds_per_step(30)   # V8 compiles the hot loops first
             timed(ours, 10)
@@ -169,7 +170,7 @@ def same_run_benchmark(quick: bool) -> list[str]:
                 our_rounds.append(sum(timed(ours, ours_steps)) / ours_steps)
                 their_rounds.append(baseline.seconds_per_step(theirs_steps))   # timed inside the page
                 # After a round V8 may still collect garbage or compile in background threads: a pause keeps
-                # them out of our next round. (Rounds of 50 of our steps amortise the switch itself.)
+                # them out of our next round. (Rounds of 45 of our steps amortise the switch itself.)
                 time.sleep(0.1)
             ratios = [theirs / mine for theirs, mine in zip(their_rounds, our_rounds)]
             goal, of_bests = TF_STEP[case] / GOAL_STEP[case], min(their_rounds) / min(our_rounds)
@@ -178,7 +179,7 @@ def same_run_benchmark(quick: bool) -> list[str]:
                 result += f" (median: {verdict(statistics.median(ratios), goal, True)})"
             rows.append([case, format_seconds(min(our_rounds)), format_seconds(statistics.median(our_rounds)),
                          format_seconds(min(their_rounds)), format_seconds(statistics.median(their_rounds)),
-                         f"{of_bests:5.1f}x", f"{statistics.median(ratios):5.1f}x", f"{goal:4.1f}x", result])
+                         f"{of_bests:5.1f}x", f"{statistics.median(ratios):5.1f}x", f"{goal:.2f}x", result])
         version = baseline.chromium_version
     return ["2. the same comparison in the same run: our server's step (all in one process) against a hand-written",
             "   TF-Playground-style engine (benchmarks/tf_playground_engine.js: its object graph, one example at a time,",

@@ -130,8 +130,8 @@ def check_against_numpy(baseline: TFPlaygroundBaseline, hidden: list[int]) -> No
     x, y, target = 1.3, -2.7, -1.0
     from_js = baseline.call("gradientsFor", x, y, target)
     from_numpy = numpy_gradients(layers, x, y, target)
-    chain_rule = max(np.max(np.abs(np.array(js[kind]) - npy[kind]))
-                     for js, npy in zip(from_js, from_numpy) for kind in ("biases", "weights"))
+    chain_rule = max(np.max(np.abs(np.array(in_javascript[kind]) - in_numpy[kind]))
+                     for in_javascript, in_numpy in zip(from_js, from_numpy) for kind in ("biases", "weights"))
     print(f"  one backProp vs NumPy chain rule: largest difference {chain_rule:.1e}")
 
     # Central finite differences on the first layer's weights, with the NumPy forward pass.
@@ -141,8 +141,8 @@ def check_against_numpy(baseline: TFPlaygroundBaseline, hidden: list[int]) -> No
     step, worst = 1e-6, 0.0
     for row in range(len(layers[0]["weights"])):
         for column in range(2):
-            plus = [dict(layer, weights=[list(r) for r in layer["weights"]]) for layer in layers]
-            minus = [dict(layer, weights=[list(r) for r in layer["weights"]]) for layer in layers]
+            plus = [dict(layer, weights=[list(weights_row) for weights_row in layer["weights"]]) for layer in layers]
+            minus = [dict(layer, weights=[list(weights_row) for weights_row in layer["weights"]]) for layer in layers]
             plus[0]["weights"][row][column] += step
             minus[0]["weights"][row][column] -= step
             estimate = (error(plus) - error(minus)) / (2 * step)
