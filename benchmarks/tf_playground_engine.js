@@ -4,8 +4,9 @@
  * Chromium). A re-implementation in our own words, not TF Playground's code. It keeps their style
  * on purpose, since that style is what their step costs: Node and Link objects, one example at a
  * time, activations as objects of closures, a fresh input array per point built from a dictionary
- * of feature functions, a 100 x 100 decision boundary per node id and a 10 x 10 thumbnail averaged
- * out of it per hidden and output node. Nothing is vectorised or tuned.
+ * of feature functions, d3-style scales for the grid, a 100 x 100 decision boundary per node id in
+ * holey arrays, and a 10 x 10 thumbnail averaged out of it for every canvas (each hidden and output
+ * node, and the seven input features). Nothing is vectorised or tuned.
  * Left out: everything that draws (DOM, SVG, canvas: heat maps, link widths, the loss chart).
  * Math.random is replaced by a small seeded generator so that runs repeat.
  * Exposes window.tfPlaygroundEngine (at the bottom).
@@ -49,11 +50,12 @@
     this.accInputDer = 0; this.numAccumulatedDers = 0; this.activation = activation;
   }
   Node.prototype.updateOutput = function () {
-    const links = this.inputLinks;
-    let total = this.bias;
-    for (let k = 0; k < links.length; k++) total += links[k].weight * links[k].source.output;
-    this.totalInput = total;
-    this.output = this.activation.output(total);
+    this.totalInput = this.bias;   // accumulated on the node itself, as the playground does
+    for (let k = 0; k < this.inputLinks.length; k++) {
+      const link = this.inputLinks[k];
+      this.totalInput += link.weight * link.source.output;
+    }
+    this.output = this.activation.output(this.totalInput);
     return this.output;
   };
 
@@ -213,12 +215,17 @@
   const yScale = linearScale([DENSITY - 1, 0], [-DOMAIN, DOMAIN]);
 
   function updateDecisionBoundary() {
-    if (boundary === null) {  // allocated once, on the first step
+    const firstTime = boundary === null;
+    if (firstTime) {  // allocated once, on the first step, as rows of new Array(DENSITY) (holey, as theirs)
       boundary = {};
       forEachNode(network, true, function (node) {
         boundary[node.id] = [];
-        for (let i = 0; i < DENSITY; i++) boundary[node.id].push(new Array(DENSITY).fill(0));
+        for (let i = 0; i < DENSITY; i++) boundary[node.id].push(new Array(DENSITY));
       });
+      for (const name in FEATURES) {  // every feature's map too (filled once; thumbnailed every step)
+        boundary[name] = [];
+        for (let i = 0; i < DENSITY; i++) boundary[name].push(new Array(DENSITY));
+      }
     }
     for (let i = 0; i < DENSITY; i++) {
       for (let j = 0; j < DENSITY; j++) {
@@ -226,22 +233,23 @@
         const y = yScale(j);
         forwardProp(network, constructInput(x, y));
         forEachNode(network, true, function (node) { boundary[node.id][i][j] = node.output; });
+        if (firstTime) for (const name in FEATURES) boundary[name][i][j] = FEATURES[name](x, y);
       }
     }
   }
 
   function oneStep() {
     iteration++;
-    for (let i = 0; i < trainData.length; i++) {
-      const point = trainData[i];
+    trainData.forEach(function (point, i) {
       forwardProp(network, constructInput(point.x, point.y));
       backProp(network, point.label, SQUARE_ERROR);
       if ((i + 1) % BATCH_SIZE === 0) updateWeights(network, LEARNING_RATE, REGULARIZATION_RATE);
-    }
+    });
     lossTrain = getLoss(network, trainData);
     lossTest = getLoss(network, testData);
     updateDecisionBoundary();
-    forEachNode(network, true, function (node) { thumbnails[node.id] = reduceMatrix(boundary[node.id], 10); });
+    // Every node's canvas, the seven feature canvases included, gets its thumbnail each step.
+    for (const id in boundary) thumbnails[id] = reduceMatrix(boundary[id], 10);
   }
 
   // Helpers for the checks, outside the timed step.
