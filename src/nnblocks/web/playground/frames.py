@@ -82,7 +82,7 @@ def frame_message(frame: dict) -> bytes:
     head += b" " * (-(len(head) + 4) % 4)   # the numbers start on a 4-byte boundary: Float32Array views need it
     numbers = np.concatenate([np.ravel(array) for array in parameters + [array for _, array in pieces]])
     numbers = numbers.astype("<f4", copy=False)
-    return struct.pack("<I", len(head)) + head + numbers.tobytes()
+    return b"".join((struct.pack("<I", len(head)), head, numbers.data))   # one copy of the numbers, not two
 
 
 def read_frame(message: bytes) -> tuple[dict, np.ndarray]:
