@@ -47,19 +47,18 @@ from nnblocks.web.playground.state import NEURON_RESOLUTION, OUTPUT_RESOLUTION
 _EVERY = OUTPUT_RESOLUTION // NEURON_RESOLUTION
 _FIRST = _EVERY // 2
 
+
 def tanh_for_pictures(z: np.ndarray) -> None:
-    """z <- tanh(z) in place as 1 - 2 / (e^(2z) + 1): 4 vectorised passes; overflow gives exactly ±1."""
+    """z <- tanh(z) in place as 1 - 2 / (e^(2z) + 1): 5 vectorised passes; overflow gives exactly ±1."""
     with np.errstate(over="ignore"):
         np.multiply(z, 2.0, out=z)
-        np.exp(z, out=z)
-    z += 1.0
-    np.divide(-2.0, z, out=z)
+    tanh_minus_one_from_doubled(z)
     z += 1.0
 
 
 def tanh_minus_one_from_doubled(doubled: np.ndarray) -> None:
-    """u = 2z <- tanh z - 1 = -2 / (e^u + 1) in place: ``tanh_for_pictures`` without the first and
-    the last pass, which the matrices take over (module notes)."""
+    """u = 2z <- tanh z - 1 = -2 / (e^u + 1) in place: ``tanh_for_pictures`` without its first and
+    last pass, which the matrices of a hidden layer take over (module notes)."""
     with np.errstate(over="ignore"):
         np.exp(doubled, out=doubled)
     doubled += 1.0
