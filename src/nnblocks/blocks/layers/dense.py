@@ -74,7 +74,7 @@ class Dense(WeightedLayer):
 
     # Working arrays kept between calls (class-level defaults, so a layer unpickled from an older
     # version has them too): the [x | 1] of training steps and the arrays [W; b], [dL/dW; dL/db].
-    _kept_inputs = _kept_shape = _kept_dtype = _stacked_weight = _stacked_gradient = None
+    _kept_inputs = _kept_part = _stacked_weight = _stacked_gradient = None
 
     def build(self, input_shape, rng, dtype):
         output_shape = super().build(input_shape, rng, dtype)
@@ -106,8 +106,9 @@ class Dense(WeightedLayer):
         at once never share one."""
         if not self.use_bias:
             return x
-        if training and x.shape == self._kept_shape and x.dtype is self._kept_dtype:
-            self._kept_part[...] = x
+        kept = self._kept_part   # x's place in the kept [x | 1]: reused for a batch of its shape and dtype
+        if training and kept is not None and x.shape == kept.shape and x.dtype is kept.dtype:
+            kept[...] = x
             return self._kept_inputs
         if x.ndim != 2:
             raise ParameterError(message("x", f"Dense layer {self.name or ''}".strip(), "a batch of rows, (N, features)",
@@ -116,7 +117,6 @@ class Dense(WeightedLayer):
         inputs_and_ones[:, :-1] = x
         if training:
             self._kept_inputs, self._kept_part = inputs_and_ones, inputs_and_ones[:, :-1]
-            self._kept_shape, self._kept_dtype = x.shape, x.dtype
         return inputs_and_ones
 
     def _parameter_stack(self) -> np.ndarray:
@@ -137,8 +137,8 @@ class Dense(WeightedLayer):
     def __getstate__(self) -> dict:
         """For ``copy.deepcopy`` and pickling: the kept working arrays are left out (views do not
         survive copying: a copied [x | 1] would no longer be the array its part writes into)."""
-        working = ("_kept_inputs", "_kept_part", "_kept_shape", "_kept_dtype", "_stacked_weight", "_stacked_gradient",
-                   "_parameters_stacked", "_gradients_stacked", "inputs_and_ones")
+        working = ("_kept_inputs", "_kept_part", "_stacked_weight", "_stacked_gradient", "_parameters_stacked",
+                   "_gradients_stacked", "inputs_and_ones")
         return {key: value for key, value in self.__dict__.items() if key not in working}
 
     def multiply_adds(self):
