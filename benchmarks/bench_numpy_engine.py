@@ -32,7 +32,7 @@ from scipy.special import expit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (calibrate, closing_lines, format_seconds, interleave, machine_lines, table,  # noqa: E402
-                    thread_limit, verdict)
+                    thread_limit, verdict_of_best_and_median)
 
 try:
     import torch
@@ -341,9 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             if throughput:  # samples/s ratio = inverse of the time ratio
                 best, typical, cpu = 1 / best, 1 / typical, 1 / cpu
             goal_text = "-" if goal is None else ("≥ " if higher_is_better else "≤ ") + f"{goal:g}"
-            result = "info" if goal is None else verdict(best, goal, higher_is_better)
-            if goal is not None and verdict(typical, goal, higher_is_better) != result:
-                result += f" (median: {verdict(typical, goal, higher_is_better)})"
+            result = verdict_of_best_and_median(best, typical, goal, higher_is_better)
             cpu_text = f"{cpu:6.2f}" if count == 1 else "     -"
             ratio_rows.append([label, str(count), f"{best:6.2f}", f"{typical:6.2f}", cpu_text, goal_text, result])
 

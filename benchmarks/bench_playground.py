@@ -42,7 +42,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import format_seconds, interleave, machine_lines, table, thread_limit, timed, verdict  # noqa: E402
+from common import (format_seconds, interleave, machine_lines, table, thread_limit, timed, verdict,  # noqa: E402
+                    verdict_of_best_and_median)
 
 TF_STEP = {"6x8": 44e-3, "4-2": 7.25e-3}
 GOAL_STEP = {"6x8": 4.4e-3, "4-2": 2.4e-3}
@@ -118,9 +119,7 @@ def step_benchmark(quick: bool) -> list[str]:
             stream = contenders[served]
             seconds = play_stream(stream, steps=200 if quick else 600)
             best, median = min(seconds), statistics.median(seconds)
-            result = verdict(best, GOAL_STEP[case], higher_is_better=False)
-            if verdict(median, GOAL_STEP[case], False) != result:
-                result += f" (median: {verdict(median, GOAL_STEP[case], False)})"
+            result = verdict_of_best_and_median(best, median, GOAL_STEP[case], higher_is_better=False)
             verdicts.append([case, served.removeprefix("full step, f32, "), format_seconds(best), format_seconds(median),
                              format_seconds(GOAL_STEP[case]), f"{TF_STEP[case] / best:5.1f}x",
                              f"{TF_STEP[case] / median:5.1f}x", result])
@@ -177,9 +176,7 @@ def same_run_benchmark(quick: bool) -> list[str]:
                 their_rounds.append(baseline.seconds_per_step(theirs_steps))   # timed inside the page
             ratios = [theirs / mine for theirs, mine in zip(their_rounds, our_rounds)]
             goal, of_bests = TF_STEP[case] / GOAL_STEP[case], min(their_rounds) / min(our_rounds)
-            result = verdict(of_bests, goal, higher_is_better=True)   # as the step table: best, then the median's
-            if verdict(statistics.median(ratios), goal, True) != result:
-                result += f" (median: {verdict(statistics.median(ratios), goal, True)})"
+            result = verdict_of_best_and_median(of_bests, statistics.median(ratios), goal, higher_is_better=True)
             rows.append([case, format_seconds(min(our_rounds)), format_seconds(statistics.median(our_rounds)),
                          format_seconds(min(their_rounds)), format_seconds(statistics.median(their_rounds)),
                          f"{of_bests:5.1f}x", f"{statistics.median(ratios):5.1f}x", f"{goal:.2f}x", result])

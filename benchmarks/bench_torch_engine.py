@@ -47,7 +47,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (calibrate, closing_lines, format_seconds, interleave, machine_lines, table,  # noqa: E402
-                    thread_limit, verdict)
+                    thread_limit, verdict_of_best_and_median)
 
 from nnblocks import Dense, Sequential, get_optimizer  # noqa: E402
 from nnblocks.engines.torch import TorchEngine  # noqa: E402
@@ -256,9 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             if numerator not in timing.rounds or denominator not in timing.rounds:
                 return
             best, typical, cpu_ratio = (1 / value for value in timing.ratio(numerator, denominator))
-            result = "info" if goal is None else verdict(best, goal, True)
-            if goal is not None and verdict(typical, goal, True) != result:
-                result += f" (median: {verdict(typical, goal, True)})"
+            result = verdict_of_best_and_median(best, typical, goal, True)
             cpu_text = f"{cpu_ratio:6.2f}" if where == "cpu, 1 thread" else "     -"
             ratio_rows.append([f"{case}: {label}", where, f"{best:6.2f}", f"{typical:6.2f}", cpu_text,
                                "-" if goal is None else f"≥ {goal:g}", result])

@@ -219,6 +219,17 @@ def verdict(value: float, goal: float, higher_is_better: bool) -> str:
     return "PASS" if passed else "MISS"
 
 
+def verdict_of_best_and_median(best: float, median: float, goal: float | None, higher_is_better: bool) -> str:
+    """The verdict on the best round, with the median's beside it when that differs: e.g. "PASS (median:
+    MISS)"; "info" without a goal. (Best rounds are the headline: on this shared VM medians swing.)"""
+    if goal is None:
+        return "info"
+    result = verdict(best, goal, higher_is_better)
+    if verdict(median, goal, higher_is_better) != result:
+        result += f" (median: {verdict(median, goal, higher_is_better)})"
+    return result
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(row[index])) for row in [headers, *rows]) for index in range(len(headers))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(headers, widths)).rstrip(),

@@ -154,8 +154,8 @@ def main() -> None:
     reason = unavailable_reason()
     if reason:
         raise SystemExit(f"cannot run: {reason}")
-    networks = {"6x8": [8] * 6, "4-2": [4, 2]}
-    lab_milliseconds = {"6x8": 44, "4-2": 7.25}  # TF Playground's own engine, per its issue
+    from bench_playground import NETWORKS as networks, TF_STEP   # the nets and TF Playground's own figures
+
     with TFPlaygroundBaseline() as baseline:
         print(f"Chromium {baseline.chromium_version}")
         for name, hidden in networks.items():
@@ -166,7 +166,7 @@ def main() -> None:
             baseline.seconds_per_step(30)  # warm-up: let V8 optimise the loops before timing
             rounds = [baseline.seconds_per_step(10) for _ in range(15)]
             print(f"{name}: best {min(rounds) * 1e3:.2f} ms/step, median {statistics.median(rounds) * 1e3:.2f} ms/step"
-                  f" (15 rounds of 10 steps; TF Playground on the lab machine: {lab_milliseconds[name]} ms)")
+                  f" (15 rounds of 10 steps; TF Playground on the lab machine: {TF_STEP[name] * 1e3:g} ms)")
         for name, hidden in networks.items():
             baseline.setup(hidden)
             history = []
