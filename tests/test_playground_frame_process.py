@@ -113,6 +113,40 @@ def test_a_worker_that_dies_leaves_the_session_drawing_its_own_frames():
         send(ws, "pause")
 
 
+def test_two_threads_asking_whether_it_is_ready_take_its_ready_once():
+    """The session's thread and a watcher (as the tests above) ask at once: one read of "ready", and the
+    pipe left for the maps (a second read used to wait on the pipe for ever, or take the maps' reply)."""
+    import threading
+
+    trainer = Trainer()
+    trainer.configure({"dataset": "spiral", "hidden": [4]})
+    process = FrameProcess()
+    try:
+        answers = []
+
+        def ask():
+            deadline = time.monotonic() + 60
+            while not process.usable() and time.monotonic() < deadline:
+                pass   # no sleep: the two threads ask as often as they can
+            answers.append(process.usable())
+
+        threads = [threading.Thread(target=ask, daemon=True) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+        assert not any(thread.is_alive() for thread in threads), "a thread waits on the pipe"
+        assert answers == [True, True] and not process.broken
+        snapshot = trainer.snapshot()
+        process.draw(trainer, snapshot)
+        drawn = process.receive()   # the maps came back on the pipe, to this thread
+        with threadpool_limits(limits=1, user_api="blas"):   # as the worker: the same sums, bit for bit
+            here = trainer.plane.draw(trainer.activations(), snapshot.matrices, trainer.design.shown)
+        assert np.array_equal(drawn.scores, here.scores)
+    finally:
+        process.close()
+
+
 def test_messages_are_bytes_that_must_add_up():
     arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.ones((4,), np.float32)]
     header, back = unpack(pack({"kind": "draw", "shown": "sigmoid"}, arrays, np.float32))

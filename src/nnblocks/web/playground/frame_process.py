@@ -106,16 +106,20 @@ class FrameProcess:
         self.ready = False
         self.broken = False
         self.loaded = None   # (trainer, Trainer.plane_version) whose points the worker holds
+        # Two threads asking at once (the session's, and a watcher's) must not both see the "ready"
+        # waiting and both read: the second would block on the pipe, or take a reply of maps for it.
+        self._asking = threading.Lock()
 
     def usable(self) -> bool:
         """True once the worker has said it is ready (never blocks), and while nothing went wrong."""
         if not self.ready and not self.broken:
-            try:
-                if self.connection.poll():
-                    self.ready = self.connection.recv_bytes() == READY
-                    self.broken = not self.ready
-            except (EOFError, OSError):
-                self.broken = True
+            with self._asking:
+                try:
+                    if not self.ready and not self.broken and self.connection.poll():
+                        self.ready = self.connection.recv_bytes() == READY
+                        self.broken = not self.ready
+                except (EOFError, OSError):
+                    self.broken = True
         return self.ready and not self.broken
 
     def draw(self, trainer, snapshot) -> None:
